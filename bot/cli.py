@@ -1,0 +1,190 @@
+"""The `tutor` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("slack_bolt").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Finetune Tutor: a Slack app that teaches fine-tuning and runs real fine-tunes from the chat.
+
+    Start with `tutor sandbox` (no Slack needed), then `tutor run` against your workspace.
+    """
+
+
+def _start_worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env)
+
+
+def _wait_forever(stop: threading.Event) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+@cli.command()
+@click.option("--port", default=8800, show_default=True, help="Port of the sandbox page and its Web API.")
+@click.option("--bot-port", default=3000, show_default=True, help="Port of the bot's /slack/events.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback only: the sandbox has no login.")
+@click.option("--no-worker", is_flag=True, help="Do not start a training worker (fine-tunes then wait in the queue).")
+def sandbox(port: int, bot_port: int, host: str, no_worker: bool) -> None:
+    """The demo: a local Slack-compatible workspace, the bot and a worker. No credentials needed."""
+    from bot.runtime import BotRuntime, health
+    from bot.server import HTTPServer, TutorWSGI
+    from sandbox.driver import Workspace
+
+    base = load_settings({k: v for k, v in os.environ.items() if k == "TUTOR_DATA_DIR"} or {})
+    data_dir = Path(os.environ.get("TUTOR_DATA_DIR") or ".tutor/sandbox")
+    secret, token = secrets.token_hex(16), "xoxb-sandbox-" + secrets.token_hex(8)
+    workspace = Workspace(signing_secret=secret, bot_token=token, host=host, port=port,
+                          bot_url=f"http://127.0.0.1:{bot_port}/slack/events")
+    workspace.start()
+    settings = base.with_overrides(bot_token=token, signing_secret=secret, api_url=workspace.api_url,
+                                   data_dir=data_dir, drip_tick_seconds=10.0)
+    _logging(settings.log_level)
+    runtime = BotRuntime(settings).start()
+    server = HTTPServer(TutorWSGI(runtime.app, health(runtime)), host="127.0.0.1", port=bot_port).start()
+    worker = None
+    if not no_worker:
+        env = dict(os.environ, SLACK_BOT_TOKEN=token, SLACK_SIGNING_SECRET=secret, SLACK_API_URL=workspace.api_url,
+                   TUTOR_DATA_DIR=str(data_dir))
+        worker = _start_worker(env)
+    click.echo(f"\n  Finetune Tutor sandbox is running: open {workspace.url}\n"
+               f"  Type /lesson in the composer. Data in {data_dir}. Ctrl-C stops everything.\n")
+    stop = threading.Event()
+    try:
+        _wait_forever(stop)
+    finally:
+        if worker:
+            worker.terminate()
+            worker.wait(timeout=10)
+        server.stop()
+        runtime.stop()
+        workspace.stop()
+
+
+@cli.command()
+@click.option("--http", "http_mode", is_flag=True, help="Serve Slack's requests over HTTP even if SLACK_APP_TOKEN is set.")
+@click.option("--port", default=3000, show_default=True, envvar="PORT", help="HTTP port for /slack/events.")
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--no-worker", is_flag=True, help="Run no embedded worker (run `tutor worker` elsewhere).")
+def run(http_mode: bool, port: int, host: str, no_worker: bool) -> None:
+    """The bot against Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
+    from bot.runtime import BotRuntime, health
+    from bot.server import HTTPServer, TutorWSGI
+
+    settings = _settings()
+    try:
+        settings.require_slack()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    _logging(settings.log_level)
+    runtime = BotRuntime(settings).start()
+    worker = None if no_worker else _start_worker(dict(os.environ))
+    stop = threading.Event()
+    try:
+        if settings.app_token and not http_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            handler = SocketModeHandler(runtime.app, settings.app_token)
+            handler.connect()
+            click.echo("Connected to Slack in Socket Mode. Ctrl-C stops.")
+            _wait_forever(stop)
+            handler.close()
+        else:
+            server = HTTPServer(TutorWSGI(runtime.app, health(runtime)), host=host, port=port).start()
+            click.echo(f"Serving Slack requests at {server.url}/slack/events (health: /healthz). Ctrl-C stops.")
+            _wait_forever(stop)
+            server.stop()
+    finally:
+        if worker:
+            worker.terminate()
+            worker.wait(timeout=10)
+        runtime.stop()
+
+
+@cli.command()
+def worker() -> None:
+    """A training worker alone (scale-out): runs queued fine-tunes and "Try it" predictions."""
+    from bot.worker import serve
+
+    settings = _settings()
+    if not settings.bot_token and not settings.oauth:
+        raise click.ClickException("SLACK_BOT_TOKEN is not set: the worker posts progress and results to Slack.")
+    _logging(settings.log_level)
+    serve(settings)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply migrations up to the newest (safe to run again)."""
+    from bot.store import Database
+
+    settings = _settings()
+    database = Database(settings.db_url)
+    database.upgrade()
+    click.echo(f"Database at {_redact(settings.db_url)} is up to date.")
+
+
+def _redact(url: str) -> str:
+    import re
+
+    return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", url)
+
+
+@cli.command()
+def doctor() -> None:
+    """Check configuration, database, queue, content and Slack credentials; say what to fix."""
+    from bot.doctor import run_checks
+
+    problems = 0
+    for ok, name, detail in run_checks(os.environ):
+        click.echo(f"{'✓' if ok else '✗'} {name}: {detail}")
+        problems += 0 if ok else 1
+    if problems:
+        raise click.ClickException(f"{problems} check(s) failed; fix them and run `tutor doctor` again.")
+
+
+def _add_subcommands() -> None:
+    from bot.course.cli import lessons
+    from training.cli import finetune
+
+    cli.add_command(lessons)
+    cli.add_command(finetune)
+
+
+_add_subcommands()
+
+
+def main() -> None:
+    cli(prog_name="tutor")

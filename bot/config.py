@@ -1,0 +1,150 @@
+"""Settings from environment variables, checked once at start-up.
+
+A bad or missing setting stops start-up with one line that names the variable (`ConfigError`),
+never a traceback: the CLI prints `str(error)` and exits 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    api_url: str = SLACK_API_DEFAULT
+    data_dir: Path = Path(".tutor")
+    database_url: str | None = None
+    redis_url: str | None = None
+    content_dir: Path | None = None
+    admins: frozenset[str] = field(default_factory=frozenset)
+    drip_tick_seconds: float = 60.0
+    drip_catchup_hours: float = 3.0
+    log_level: str = "INFO"
+    queue_name: str = "tutor"
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in use: `DATABASE_URL`, or a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tutor.db').resolve()}"
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def require_slack(self) -> None:
+        """Check what talking to Slack needs; raise ConfigError naming what is missing."""
+        if not self.signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set: copy it from your app's Basic Information page."
+            )
+        if not self.oauth and not self.bot_token:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set: install the app to your workspace and copy the "
+                "Bot User OAuth Token (xoxb-...), or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth."
+            )
+
+
+def _number(env: dict, name: str, default: float, minimum: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number: set it to something like {default:g}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} is too small: use {minimum:g} or more.")
+    return value
+
+
+_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+
+
+def load_settings(env: dict | None = None) -> Settings:
+    """Read and check every setting; raise ConfigError with a one-line message on the first bad one."""
+    env = dict(os.environ if env is None else env)
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value.strip() if value and value.strip() else None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (not a user or app token).")
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode).")
+    api_url = get("SLACK_API_URL") or SLACK_API_DEFAULT
+    if not _URL.match(api_url):
+        raise ConfigError(f"SLACK_API_URL={api_url!r} is not an http(s) URL, e.g. https://slack.com/api/")
+    if not api_url.endswith("/"):
+        api_url += "/"
+    database_url = get("DATABASE_URL")
+    if database_url:
+        if database_url.startswith("postgres://"):
+            database_url = "postgresql://" + database_url[len("postgres://"):]
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+            raise ConfigError(
+                "DATABASE_URL must be a sqlite:/// or postgresql:// URL, "
+                "e.g. postgresql://user@host:5432/tutor"
+            )
+    redis_url = get("REDIS_URL")
+    if redis_url and not re.match(r"^rediss?://", redis_url):
+        raise ConfigError("REDIS_URL must start with redis:// or rediss://, e.g. redis://127.0.0.1:6379/0")
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    if bool(client_id) != bool(client_secret):
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        raise ConfigError(f"{missing} is not set: OAuth needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
+    admins = frozenset(a.strip() for a in (get("TUTOR_ADMINS") or "").split(",") if a.strip())
+    for admin in admins:
+        if not re.match(r"^[UW][A-Z0-9]+$", admin):
+            raise ConfigError(f"TUTOR_ADMINS holds {admin!r}, which is not a Slack user id like U012ABCDEF.")
+    level = (get("TUTOR_LOG_LEVEL") or "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError("TUTOR_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
+    content_dir = get("TUTOR_CONTENT_DIR")
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=get("SLACK_SIGNING_SECRET"),
+        app_token=app_token,
+        client_id=client_id,
+        client_secret=client_secret,
+        api_url=api_url,
+        data_dir=Path(get("TUTOR_DATA_DIR") or ".tutor"),
+        database_url=database_url,
+        redis_url=redis_url,
+        content_dir=Path(content_dir) if content_dir else None,
+        admins=admins,
+        drip_tick_seconds=_number(env, "TUTOR_DRIP_TICK_SECONDS", 60.0, 1.0),
+        drip_catchup_hours=_number(env, "TUTOR_DRIP_CATCHUP_HOURS", 3.0, 0.0),
+        log_level=level,
+    )

@@ -1,0 +1,81 @@
+"""Downloading a learner's own upload from Slack: only the file's Slack URL, with the bot token,
+streamed under a size cap, never a URL a user typed."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+ALLOWED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".txt")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UploadError(Exception):
+    """The upload cannot be used; the message says why and what to do."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urlparse(newurl).netloc != urlparse(req.full_url).netloc:
+            raise UploadError("download_failed", "Slack redirected the download somewhere unexpected; not followed.")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def file_info(client: WebClient, file_id: str, owner: str) -> dict:
+    """The file's metadata, after checking that `owner` uploaded it."""
+    try:
+        info = client.files_info(file=file_id)["file"]
+    except SlackApiError as error:
+        raise UploadError("file_not_found", f"I can't find file {file_id}. Upload it again in our DM.") from error
+    if info.get("user") != owner:
+        raise UploadError("not_your_file", "That file was uploaded by someone else: I only train on your own uploads.")
+    name = info.get("name") or ""
+    if not name.lower().endswith(ALLOWED_SUFFIXES):
+        raise UploadError("unsupported_file",
+                          "I can read CSV, TSV or JSONL files with a text column and a label column. "
+                          "Export your data as .csv and upload that.")
+    if int(info.get("size") or 0) > MAX_UPLOAD_BYTES:
+        raise UploadError("file_too_large",
+                          f"The file is {int(info['size']) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1_000_000} MB. "
+                          "Use a sample of your rows.")
+    return info
+
+
+def download(client: WebClient, file_id: str, owner: str, dest_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
+    """Stream the learner's upload to `dest_dir`, stopping at `max_bytes` (never reads it whole first)."""
+    info = file_info(client, file_id, owner)
+    url = info.get("url_private_download") or info.get("url_private")
+    if not url or urlparse(url).scheme not in ("http", "https"):
+        raise UploadError("download_failed", "Slack gave no download link for that file. Upload it again.")
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    name = _SAFE_NAME.sub("_", info.get("name") or f"{file_id}.csv")[:100]
+    target = dest_dir / f"{file_id}-{name}"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
+    opener = urllib.request.build_opener(_SameHostRedirects)
+    total = 0
+    try:
+        with opener.open(request, timeout=30) as response, open(target, "wb") as out:
+            while chunk := response.read(64 * 1024):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise UploadError("file_too_large",
+                                      f"The file is over the {max_bytes // 1_000_000} MB limit. Use a sample of your rows.")
+                out.write(chunk)
+    except urllib.error.URLError as error:
+        target.unlink(missing_ok=True)
+        raise UploadError("download_failed", "I couldn't download the file from Slack. Try again in a minute.") from error
+    except UploadError:
+        target.unlink(missing_ok=True)
+        raise
+    return target

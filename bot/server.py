@@ -1,0 +1,85 @@
+"""The HTTP front: Bolt's WSGI adapter behind waitress (a production WSGI server), plus `/healthz`.
+
+One path, `/slack/events`, takes commands, interactivity and events, as Slack's manifest sets it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller; anything bigger is refused.
+
+
+class TutorWSGI:
+    """Routes `/healthz` and `/slack/*`; refuses oversized bodies before Bolt reads them."""
+
+    def __init__(self, app: App, health=None):
+        self.slack = SlackRequestHandler(app, path="/slack/events")
+        self.health = health or (lambda: {"ok": True})
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":
+            try:
+                body, status = self.health(), "200 OK"
+            except Exception as error:  # a health check reports, it never raises
+                body, status = {"ok": False, "error": type(error).__name__}, "503 Service Unavailable"
+            payload = json.dumps(body).encode()
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+            return [payload]
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
+            return [b"request body too large"]
+        return self.slack(environ, start_response)
+
+
+class HTTPServer:
+    """waitress in a background thread (or the foreground with `serve_forever`)."""
+
+    def __init__(self, wsgi_app, host: str = "0.0.0.0", port: int = 3000, threads: int = 16):
+        from waitress.server import create_server
+
+        self._server = create_server(
+            wsgi_app,
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=MAX_BODY_BYTES,
+            ident="finetune-tutor",
+            clear_untrusted_proxy_headers=True,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port
+
+    @property
+    def url(self) -> str:
+        host = self._server.effective_host
+        host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> "HTTPServer":
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def stop(self) -> None:
+        self._server.close()
+        if self._thread:
+            self._thread.join(timeout=5)

@@ -1,0 +1,295 @@
+"""Daily lessons at each learner's local time.
+
+The tick reads `next_due_at <= now` (an indexed column), claims each delivery by inserting its
+(team, user, local date) row under a unique constraint, and hands the send to a paced sender, so the
+tick itself stays short however slow Slack is. Two ticks or two replicas racing both try the insert;
+only one wins, so a lesson is never sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import queue as queue_module
+import time
+from dataclasses import dataclass
+from datetime import datetime, time as dtime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock, as_utc
+from bot.config import Settings
+from bot.services.users import zone
+from bot.store import Database
+from bot.store.models import DripDelivery, DripSubscription
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = {"channel_not_found", "user_not_found", "user_disabled", "account_inactive",
+                    "cannot_dm_bot", "is_archived", "not_in_channel", "invalid_auth"}
+PAUSE_AFTER_IGNORED = 3
+TRANSIENT_RETRIES = 3
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class DripSettingError(ValueError):
+    """A time or option a learner typed that we cannot use; the message says what to type."""
+
+
+def parse_local_time(text: str) -> str:
+    match = _TIME.match(text.strip())
+    if not match:
+        raise DripSettingError(f"`{text}` is not a time like `09:00` or `17:30` (24-hour clock).")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def next_occurrence(local_time: str, tz: str, after: datetime, weekdays_only: bool) -> datetime:
+    """The first moment strictly after `after` when it is `local_time` in `tz` on an allowed day (UTC).
+
+    Wall-clock arithmetic in the learner's zone, so 09:00 stays 09:00 across daylight-saving changes;
+    a time that does not exist that day (spring forward) resolves to the moment after the gap.
+    """
+    zone_info = zone(tz)
+    hour, minute = map(int, local_time.split(":"))
+    local_after = after.astimezone(zone_info)
+    day = local_after.date()
+    for _ in range(9):
+        candidate = datetime.combine(day, dtime(hour, minute), tzinfo=zone_info)
+        # normalise a non-existent wall time through UTC and back
+        candidate = candidate.astimezone(zone_info.__class__("UTC")).astimezone(zone_info)
+        if candidate > local_after and (not weekdays_only or candidate.weekday() < 5):
+            return candidate.astimezone(zone_info.__class__("UTC"))
+        day += timedelta(days=1)
+    raise AssertionError("no occurrence within 9 days")  # unreachable: a week always has a weekday
+
+
+@dataclass
+class Claim:
+    delivery_id: int
+    team_id: str
+    user_id: str
+    local_date: str
+
+
+class DripService:
+    def __init__(self, db: Database, clock: Clock, course, learning, users, settings: Settings):
+        self.db, self.clock, self.course, self.learning, self.users = db, clock, course, learning, users
+        self.catchup = timedelta(hours=settings.drip_catchup_hours)
+        self.deliver = None  # set by the app: callable(client, claim) -> (channel, ts, lesson_id | None)
+
+    # --- settings -----------------------------------------------------------------------------
+    def subscription(self, team_id: str, user_id: str) -> DripSubscription | None:
+        with self.db.session() as session:
+            return session.get(DripSubscription, (team_id, user_id))
+
+    def subscribe(self, team_id: str, user_id: str, local_time: str, weekdays_only: bool, tz: str) -> DripSubscription:
+        local_time = parse_local_time(local_time)
+        now = self.clock.now()
+        with self.db.session() as session:
+            sub = session.get(DripSubscription, (team_id, user_id))
+            if sub is None:
+                sub = DripSubscription(team_id=team_id, user_id=user_id, updated_at=now)
+                session.add(sub)
+            sub.enabled, sub.paused, sub.ignored_in_a_row = True, False, 0
+            sub.local_time, sub.weekdays_only, sub.tz, sub.updated_at = local_time, weekdays_only, tz, now
+            sub.next_due_at = next_occurrence(local_time, tz, now, weekdays_only)
+            session.flush()
+            session.expunge(sub)
+            return sub
+
+    def unsubscribe(self, team_id: str, user_id: str) -> None:
+        with self.db.session() as session:
+            session.execute(update(DripSubscription).where(
+                DripSubscription.team_id == team_id, DripSubscription.user_id == user_id)
+                .values(enabled=False, next_due_at=None, updated_at=self.clock.now()))
+
+    def set_paused(self, team_id: str, user_id: str, paused: bool) -> DripSubscription | None:
+        now = self.clock.now()
+        with self.db.session() as session:
+            sub = session.get(DripSubscription, (team_id, user_id))
+            if sub is None:
+                return None
+            sub.paused, sub.updated_at = paused, now
+            if not paused:
+                sub.ignored_in_a_row = 0
+                sub.next_due_at = next_occurrence(sub.local_time, sub.tz, now, sub.weekdays_only)
+            session.flush()
+            session.expunge(sub)
+            return sub
+
+    def refresh_tz(self, team_id: str, user_id: str, tz: str) -> None:
+        """The learner moved: keep their wall-clock time in the new zone."""
+        now = self.clock.now()
+        with self.db.session() as session:
+            sub = session.get(DripSubscription, (team_id, user_id))
+            if sub is None or sub.tz == tz:
+                return
+            sub.tz, sub.updated_at = tz, now
+            if sub.enabled and not sub.paused:
+                sub.next_due_at = next_occurrence(sub.local_time, tz, now, sub.weekdays_only)
+
+    def mark_opened(self, team_id: str, user_id: str) -> None:
+        """The learner read or answered: their drips are not being ignored."""
+        with self.db.session() as session:
+            session.execute(update(DripSubscription).where(
+                DripSubscription.team_id == team_id, DripSubscription.user_id == user_id,
+                DripSubscription.ignored_in_a_row != 0).values(ignored_in_a_row=0))
+            session.execute(update(DripDelivery).where(
+                DripDelivery.team_id == team_id, DripDelivery.user_id == user_id,
+                DripDelivery.status == "sent", DripDelivery.opened.is_(False)).values(opened=True))
+
+    # --- the tick -----------------------------------------------------------------------------
+    def due_claims(self, limit: int = 5000) -> list[Claim]:
+        """Claim every delivery due now (catching up at most `catchup`), advancing each schedule."""
+        now = self.clock.now()
+        with self.db.session() as session:
+            due = session.execute(select(
+                DripSubscription.team_id, DripSubscription.user_id, DripSubscription.next_due_at,
+                DripSubscription.local_time, DripSubscription.tz, DripSubscription.weekdays_only)
+                .where(DripSubscription.next_due_at <= now, DripSubscription.enabled.is_(True),
+                       DripSubscription.paused.is_(False))
+                .order_by(DripSubscription.next_due_at).limit(limit)).all()
+        claims = []
+        for team_id, user_id, raw_due, local_time, tz, weekdays_only in due:
+            due_at = as_utc(raw_due)
+            following = next_occurrence(local_time, tz, max(due_at, now - self.catchup), weekdays_only)
+            if following <= now:  # a whole missed day inside the window: the newest occurrence counts
+                due_at, following = following, next_occurrence(local_time, tz, now, weekdays_only)
+            with self.db.session() as session:
+                moved = session.execute(update(DripSubscription).where(
+                    DripSubscription.team_id == team_id, DripSubscription.user_id == user_id,
+                    DripSubscription.next_due_at == raw_due)
+                    .values(next_due_at=following)).rowcount
+            if not moved:
+                continue  # another tick advanced it first
+            if now - due_at > self.catchup:
+                log.info("drip for %s/%s missed at %s: older than the catch-up window, skipped",
+                         team_id, user_id, due_at.isoformat())
+                continue
+            local_date = due_at.astimezone(zone(tz)).date().isoformat()
+            claim = self._claim(team_id, user_id, local_date, now)
+            if claim:
+                claims.append(claim)
+        return claims
+
+    def _claim(self, team_id: str, user_id: str, local_date: str, now: datetime) -> Claim | None:
+        try:
+            with self.db.session() as session:
+                row = DripDelivery(team_id=team_id, user_id=user_id, local_date=local_date, status="claimed",
+                                   claimed_at=now, opened=False)
+                session.add(row)
+                session.flush()
+                return Claim(row.id, team_id, user_id, local_date)
+        except IntegrityError:
+            return None  # someone else claimed this learner's lesson for that day
+
+    def finish(self, claim: Claim, status: str, *, lesson_id: str | None = None, channel: str | None = None,
+               ts: str | None = None, error: str | None = None) -> None:
+        with self.db.session() as session:
+            session.execute(update(DripDelivery).where(DripDelivery.id == claim.delivery_id).values(
+                status=status, lesson_id=lesson_id, channel=channel, message_ts=ts, error=error,
+                sent_at=self.clock.now() if status == "sent" else None))
+            if status == "sent":
+                session.execute(update(DripSubscription).where(
+                    DripSubscription.team_id == claim.team_id, DripSubscription.user_id == claim.user_id)
+                    .values(ignored_in_a_row=DripSubscription.ignored_in_a_row + 1))
+
+    def should_pause(self, team_id: str, user_id: str) -> bool:
+        sub = self.subscription(team_id, user_id)
+        return bool(sub and sub.ignored_in_a_row >= PAUSE_AFTER_IGNORED)
+
+    def pending_claims(self) -> list[Claim]:
+        """Deliveries claimed but never attempted (the process stopped between claim and send)."""
+        with self.db.session() as session:
+            rows = session.scalars(select(DripDelivery).where(DripDelivery.status == "claimed")).all()
+            return [Claim(r.id, r.team_id, r.user_id, r.local_date) for r in rows]
+
+    def mark_sending(self, claim: Claim) -> bool:
+        """claimed → sending, once: a send is attempted at most once per delivery."""
+        with self.db.session() as session:
+            return session.execute(update(DripDelivery).where(
+                DripDelivery.id == claim.delivery_id, DripDelivery.status == "claimed")
+                .values(status="sending")).rowcount == 1
+
+
+class Pacer:
+    """Spaces sends to a workspace-wide budget (Slack allows about one message a second per channel,
+    and each DM is its own channel, so the workspace budget is what binds)."""
+
+    def __init__(self, per_second: float):
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self.interval
+        delay = slot - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+
+class DripSender:
+    """Sends claimed deliveries from a queue on background threads, paced; records each outcome."""
+
+    def __init__(self, service: DripService, client: WebClient, per_second: float = 20.0, threads: int = 4):
+        self.service, self.client = service, client
+        self.pacer = Pacer(per_second)
+        self.queue: queue_module.Queue[Claim | None] = queue_module.Queue()
+        self._threads = [threading.Thread(target=self._run, name=f"drip-sender-{i}", daemon=True)
+                         for i in range(threads)]
+        self._started = False
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            for thread in self._threads:
+                thread.start()
+            for claim in self.service.pending_claims():
+                self.queue.put(claim)
+
+    def stop(self) -> None:
+        for _ in self._threads:
+            self.queue.put(None)
+
+    def submit(self, claims: list[Claim]) -> None:
+        for claim in claims:
+            self.queue.put(claim)
+
+    def idle(self) -> bool:
+        return self.queue.unfinished_tasks == 0
+
+    def _run(self) -> None:
+        while True:
+            claim = self.queue.get()
+            try:
+                if claim is None:
+                    return
+                self.send(claim)
+            except Exception:
+                log.exception("drip delivery %s failed unexpectedly", claim.delivery_id if claim else None)
+            finally:
+                self.queue.task_done()
+
+    def send(self, claim: Claim) -> None:
+        if not self.service.mark_sending(claim):
+            return
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            self.pacer.wait()
+            try:
+                channel, ts, lesson_id, status = self.service.deliver(self.client, claim)
+                self.service.finish(claim, status, lesson_id=lesson_id, channel=channel, ts=ts)
+                return
+            except SlackApiError as error:
+                code = error.response.get("error", "unknown_error")
+                if code in PERMANENT_ERRORS or attempt == TRANSIENT_RETRIES:
+                    self.service.finish(claim, "failed", error=code)
+                    log.warning("drip to %s failed: %s", claim.user_id, code)
+                    return
+                time.sleep(min(30.0, 0.5 * 2 ** attempt))

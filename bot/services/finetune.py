@@ -1,0 +1,120 @@
+"""Starting fine-tunes from Slack: parse the request, check the data, create the job, queue it.
+
+The data check runs here, before anything is queued, so a learner learns about a missing label
+column in seconds rather than after waiting in line. It is plain Python (no torch).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot import finetune_views
+from bot.files import UploadError, download
+from bot.services.jobs import JobRefused
+from bot.slack import escape
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StartOutcome:
+    ok: bool
+    reply: str | None = None  # an ephemeral line for the learner, when there is one
+    job_id: int | None = None
+
+
+class FinetuneService:
+    def __init__(self, services, queues):
+        self.services, self.queues = services, queues
+
+    def parse(self, text: str):
+        from training.request import parse_request
+
+        return parse_request(text)
+
+    def start(self, client: WebClient, team_id: str, user_id: str, args: str) -> StartOutcome:
+        from training.errors import RequestError
+
+        try:
+            request = self.parse(args)
+        except RequestError as error:
+            return StartOutcome(False, f"⚠️ {error.message}\n`/finetune help` lists the options.")
+        if request.data_kind == "upload":
+            try:
+                from bot.files import file_info
+
+                file_info(client, request.data, user_id)
+            except UploadError as error:
+                return StartOutcome(False, f"⚠️ {error.message}")
+        channel = self.services.lessons.dm(client, team_id, user_id)
+        if request.check_only:
+            report = self.check(client, user_id, request)
+            msg = finetune_views.report_message(report, f"Data report for {request.describe()}")
+            client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
+            return StartOutcome(True, "🔎 The data report is in your DM with me.")
+        try:
+            job = self.services.jobs.create(team_id, user_id, request.to_dict(), channel)
+        except JobRefused as error:
+            return StartOutcome(False, f"⏸ {error}")
+        msg = finetune_views.job_message(job)
+        posted = client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
+        self.services.jobs.update(job.id, message_ts=posted["ts"])
+        report = self.check(client, user_id, request)
+        if not report.get("ok"):
+            self.services.jobs.transition(job.id, ("validating",), "failed", error_code="data_check_failed",
+                                          error_message="The data check found problems; see the report below.")
+            self._refresh(client, job.id)
+            msg = finetune_views.report_message(report, "Data report")
+            client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
+            return StartOutcome(False, None, job.id)
+        if not self.services.jobs.transition(job.id, ("validating",), "queued"):
+            return StartOutcome(False, None, job.id)  # cancelled while we checked
+        self.queues.run_finetune(job.id)
+        self._refresh(client, job.id)
+        return StartOutcome(True, f"🏁 Fine-tune #{job.id} is queued; follow it in your DM with me.", job.id)
+
+    def check(self, client: WebClient, user_id: str, request) -> dict:
+        """The data report as a dict (never raises for bad data)."""
+        from training.checks import check_file
+
+        if request.data_kind == "sample":
+            path = request.sample_path()
+        elif request.data_kind == "upload":
+            try:
+                path = download(client, request.data, user_id, self.services.settings.uploads_dir / user_id)
+            except UploadError as error:
+                return {"ok": False, "rows": 0, "classes": {},
+                        "problems": [{"level": "error", "code": error.code, "message": error.message,
+                                      "fix": "Upload the file again in our DM."}]}
+        else:
+            return {"ok": True, "rows": 0, "classes": {}, "problems": [
+                {"level": "info", "code": "hub", "message": f"{escape(request.data)} is checked when the worker loads it.",
+                 "fix": "Nothing to do."}]}
+        return check_file(path, request.text_column, request.label_column).report.to_dict()
+
+    def _refresh(self, client: WebClient, job_id: int) -> None:
+        job = self.services.jobs.get(job_id)
+        position = self.services.jobs.queue_position(job_id) if job.state == "queued" else None
+        msg = finetune_views.job_message(job, position)
+        client.chat_update(channel=job.channel, ts=job.message_ts, text=msg["text"], blocks=msg["blocks"])
+
+    def cancel(self, client: WebClient, team_id: str, user_id: str, job_id: int) -> str:
+        outcome = self.services.jobs.request_cancel(job_id, team_id, user_id)
+        if outcome.ok and outcome.job is not None and outcome.job.state == "cancelled":
+            self._refresh(client, job_id)
+        return outcome.message
+
+    def notify_reaped(self, client: WebClient) -> int:
+        """Tell the owners of jobs whose worker died; called from the bot's periodic tick."""
+        reaped = self.services.jobs.reap_stale()
+        for job in reaped:
+            try:
+                self._refresh(client, job.id)
+                client.chat_postMessage(channel=job.channel, text=(
+                    f"⚠️ Fine-tune #{job.id} stopped: {job.error_message} You can start it again with `/finetune`."))
+            except Exception:
+                log.exception("could not tell the owner of job %s", job.id)
+        return len(reaped)

@@ -1,0 +1,142 @@
+"""Fine-tune jobs: the state machine, fair-use limits, cancellation and the heartbeat reaper.
+
+Every transition is one conditional UPDATE (`WHERE state IN (...)`), so two processes can never both
+move a job, and a job never leaves a final state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.clock import Clock, as_utc
+from bot.config import Settings
+from bot.store import Database
+from bot.store.models import ACTIVE_JOB_STATES, FINAL_JOB_STATES, FinetuneJob
+
+MAX_RUNNING_PER_LEARNER = 1
+MAX_QUEUED_PER_LEARNER = 2
+MAX_ACTIVE_GLOBAL = 50
+HEARTBEAT_TIMEOUT = timedelta(seconds=90)
+
+
+class JobRefused(Exception):
+    """A request the limits refuse; the message says why and what to do."""
+
+
+@dataclass
+class CancelOutcome:
+    ok: bool
+    message: str
+    job: FinetuneJob | None = None
+
+
+class JobService:
+    def __init__(self, db: Database, clock: Clock, settings: Settings):
+        self.db, self.clock, self.settings = db, clock, settings
+        self.max_active_global = MAX_ACTIVE_GLOBAL
+        self.heartbeat_timeout = HEARTBEAT_TIMEOUT
+
+    def get(self, job_id: int) -> FinetuneJob | None:
+        with self.db.session() as session:
+            return session.get(FinetuneJob, job_id)
+
+    def for_user(self, team_id: str, user_id: str, limit: int = 10) -> list[FinetuneJob]:
+        with self.db.session() as session:
+            return list(session.scalars(select(FinetuneJob).where(
+                FinetuneJob.team_id == team_id, FinetuneJob.user_id == user_id)
+                .order_by(FinetuneJob.id.desc()).limit(limit)))
+
+    def create(self, team_id: str, user_id: str, request: dict, channel: str | None = None) -> FinetuneJob:
+        """A new job in `validating`, or JobRefused when a limit says no."""
+        with self.db.session() as session:
+            mine = dict(session.execute(select(FinetuneJob.state, func.count()).where(
+                FinetuneJob.team_id == team_id, FinetuneJob.user_id == user_id,
+                FinetuneJob.state.in_(ACTIVE_JOB_STATES)).group_by(FinetuneJob.state)).all())
+            waiting = mine.get("queued", 0) + mine.get("validating", 0)
+            if mine.get("running", 0) >= MAX_RUNNING_PER_LEARNER and waiting >= MAX_QUEUED_PER_LEARNER:
+                raise JobRefused(
+                    f"You have a run in progress and {waiting} waiting, the most one learner may have. "
+                    "Wait for one to finish, or cancel one with `/finetune cancel <id>` (see `/finetune status`).")
+            if waiting >= MAX_QUEUED_PER_LEARNER:
+                raise JobRefused(
+                    f"You already have {waiting} runs waiting in the queue. Wait for one to start, or cancel "
+                    "one with `/finetune cancel <id>`.")
+            active = session.scalar(select(func.count()).select_from(FinetuneJob).where(
+                FinetuneJob.state.in_(ACTIVE_JOB_STATES))) or 0
+            if active >= self.max_active_global:
+                raise JobRefused(
+                    f"The trainer is full right now ({active} runs waiting or running for the whole workspace). "
+                    "Please try again in a few minutes.")
+            job = FinetuneJob(team_id=team_id, user_id=user_id, state="validating", request=request,
+                              channel=channel, created_at=self.clock.now(), progress=0.0, progress_detail={})
+            session.add(job)
+            session.flush()
+            session.expunge(job)
+            return job
+
+    def transition(self, job_id: int, from_states: tuple[str, ...], to_state: str, **fields) -> bool:
+        values = dict(fields, state=to_state)
+        now = self.clock.now()
+        if to_state == "running":
+            values.setdefault("started_at", now)
+            values.setdefault("heartbeat_at", now)
+        if to_state in FINAL_JOB_STATES:
+            values.setdefault("finished_at", now)
+        with self.db.session() as session:
+            result = session.execute(update(FinetuneJob).where(
+                FinetuneJob.id == job_id, FinetuneJob.state.in_(from_states)).values(**values))
+            return result.rowcount == 1
+
+    def update(self, job_id: int, **fields) -> None:
+        with self.db.session() as session:
+            session.execute(update(FinetuneJob).where(FinetuneJob.id == job_id).values(**fields))
+
+    def heartbeat(self, job_id: int, progress: float | None = None, detail: dict | None = None) -> None:
+        values = {"heartbeat_at": self.clock.now()}
+        if progress is not None:
+            values["progress"] = progress
+        if detail is not None:
+            values["progress_detail"] = detail
+        with self.db.session() as session:
+            session.execute(update(FinetuneJob).where(FinetuneJob.id == job_id,
+                                                      FinetuneJob.state == "running").values(**values))
+
+    def cancel_requested(self, job_id: int) -> bool:
+        with self.db.session() as session:
+            return bool(session.scalar(select(FinetuneJob.cancel_requested).where(FinetuneJob.id == job_id)))
+
+    def request_cancel(self, job_id: int, team_id: str, user_id: str) -> CancelOutcome:
+        """Only the owner may cancel. A waiting job stops at once; a running one at its next step."""
+        job = self.get(job_id)
+        if job is None or job.team_id != team_id or job.user_id != user_id:
+            return CancelOutcome(False, f"There is no run #{job_id} of yours. `/finetune status` lists your runs.")
+        if job.state in FINAL_JOB_STATES:
+            return CancelOutcome(False, f"Run #{job_id} has already {job.state}.", job)
+        if self.transition(job_id, ("validating", "queued"), "cancelled", cancel_requested=True,
+                           error_code="cancelled", error_message="Cancelled before it started."):
+            return CancelOutcome(True, f"Run #{job_id} is cancelled; it had not started.", self.get(job_id))
+        self.update(job_id, cancel_requested=True)
+        return CancelOutcome(True, f"Stopping run #{job_id} at its next step…", self.get(job_id))
+
+    def queue_position(self, job_id: int) -> int:
+        """1 = next to run."""
+        with self.db.session() as session:
+            return (session.scalar(select(func.count()).select_from(FinetuneJob).where(
+                FinetuneJob.state == "queued", FinetuneJob.id < job_id)) or 0) + 1
+
+    def reap_stale(self) -> list[FinetuneJob]:
+        """Running jobs whose worker stopped beating: mark them failed so their owners can be told."""
+        cutoff = self.clock.now() - self.heartbeat_timeout
+        with self.db.session() as session:
+            stale = [job for job in session.scalars(select(FinetuneJob).where(FinetuneJob.state == "running"))
+                     if job.heartbeat_at is None or as_utc(job.heartbeat_at) < cutoff]
+        reaped = []
+        for job in stale:
+            if self.transition(job.id, ("running",), "failed", error_code="worker_lost",
+                               error_message="The worker running this job stopped responding (it may have "
+                                             "been restarted or run out of memory)."):
+                reaped.append(self.get(job.id))
+        return reaped

@@ -1,0 +1,297 @@
+"""Progress through the course: pages, first answers, completion, streaks, reviews, team statistics.
+
+Doubled effects are prevented by the database: the first answer is the one row the unique constraint
+lets in, and a lesson is completed by the one UPDATE that finds `completed_at` still empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock, as_utc
+from bot.store import Database
+from bot.store.models import FinetuneJob, LessonProgress, QuizAnswer, ReviewAnswer, ReviewItem, User
+
+REVIEW_DELAYS = {1: timedelta(days=3), 2: timedelta(days=7)}  # after the first review: 3, then 7 days
+
+
+@dataclass
+class AnswerOutcome:
+    first: bool  # False: this question had an answer already (double click, retry); nothing changed
+    correct: bool
+    choice: int  # the stored (first) choice
+    completed: bool = False  # this answer completed the lesson
+    score: int | None = None
+    questions: int | None = None
+
+
+@dataclass
+class SyllabusEntry:
+    lesson_id: str
+    title: str
+    module: str
+    state: str  # done | current | open
+    score: int | None = None
+    questions: int | None = None
+
+
+@dataclass
+class ProgressSummary:
+    done: int
+    total: int
+    answered: int
+    correct: int
+    streak: int
+    next_lesson_id: str | None
+    runs: list[dict] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.answered if self.answered else None
+
+
+@dataclass
+class DueReview:
+    review_id: int
+    lesson_id: str
+    question_id: str
+    stage: int
+
+
+@dataclass
+class TeamStats:
+    learners_active: int
+    learners_total: int
+    funnel: list[tuple[str, str, int, int]]  # lesson id, title, started, completed
+    hardest: list[tuple[str, str, int, int]]  # lesson id, question id, wrong, answered
+
+
+class LearningService:
+    def __init__(self, db: Database, clock: Clock, course, users):
+        self.db, self.clock, self.course, self.users = db, clock, course, users
+
+    # --- where the learner is -------------------------------------------------------------
+    def progress_rows(self, team_id: str, user_id: str) -> dict[str, LessonProgress]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(LessonProgress).where(LessonProgress.team_id == team_id, LessonProgress.user_id == user_id)
+            ).all()
+            return {row.lesson_id: row for row in rows}
+
+    def next_lesson_id(self, team_id: str, user_id: str) -> str | None:
+        """Continue the most recently started unfinished lesson, else the first not completed."""
+        rows = self.progress_rows(team_id, user_id)
+        unfinished = [r for r in rows.values() if r.completed_at is None and self.course.has(r.lesson_id)]
+        if unfinished:
+            return max(unfinished, key=lambda r: as_utc(r.started_at)).lesson_id
+        for lesson in self.course.lessons:
+            row = rows.get(lesson.id)
+            if row is None or row.completed_at is None:
+                return lesson.id
+        return None
+
+    def start(self, team_id: str, user_id: str, lesson_id: str) -> LessonProgress:
+        """Record that the learner opened the lesson (idempotent); returns the row."""
+        with self.db.session() as session:
+            row = session.get(LessonProgress, (team_id, user_id, lesson_id))
+            if row is None:
+                row = LessonProgress(team_id=team_id, user_id=user_id, lesson_id=lesson_id, page=0,
+                                     started_at=self.clock.now())
+                session.add(row)
+                try:
+                    session.flush()
+                except IntegrityError:
+                    session.rollback()
+                    row = session.get(LessonProgress, (team_id, user_id, lesson_id))
+            session.expunge(row)
+            return row
+
+    def reach_page(self, team_id: str, user_id: str, lesson_id: str, page: int) -> bool:
+        """Move the bookmark forward; False when this page was reached already (a retried click)."""
+        self.start(team_id, user_id, lesson_id)
+        with self.db.session() as session:
+            result = session.execute(
+                update(LessonProgress)
+                .where(LessonProgress.team_id == team_id, LessonProgress.user_id == user_id,
+                       LessonProgress.lesson_id == lesson_id, LessonProgress.page < page)
+                .values(page=page)
+            )
+            return result.rowcount == 1
+
+    # --- quiz --------------------------------------------------------------------------------
+    def answer(self, team_id: str, user_id: str, lesson_id: str, question_id: str, choice: int) -> AnswerOutcome:
+        lesson = self.course.lesson(lesson_id)
+        question = next(q for q in lesson.quiz if q.id == question_id)
+        correct = question.choices[choice] == question.answer
+        now = self.clock.now()
+        self.start(team_id, user_id, lesson_id)
+        try:
+            with self.db.session() as session:
+                session.add(QuizAnswer(team_id=team_id, user_id=user_id, lesson_id=lesson_id,
+                                       question_id=question_id, choice=choice, correct=correct, answered_at=now))
+                if not correct:
+                    session.add(ReviewItem(team_id=team_id, user_id=user_id, lesson_id=lesson_id,
+                                           question_id=question_id, stage=0, created_at=now))
+        except IntegrityError:
+            with self.db.session() as session:
+                stored = session.scalars(select(QuizAnswer).where(
+                    QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id,
+                    QuizAnswer.lesson_id == lesson_id, QuizAnswer.question_id == question_id)).one()
+                return AnswerOutcome(first=False, correct=stored.correct, choice=stored.choice)
+        outcome = AnswerOutcome(first=True, correct=correct, choice=choice)
+        answers = self.answers(team_id, user_id, lesson_id)
+        if len(answers) >= len(lesson.quiz):
+            score = sum(1 for a in answers.values() if a.correct)
+            outcome.score, outcome.questions = score, len(lesson.quiz)
+            outcome.completed = self._complete(team_id, user_id, lesson_id, score, len(lesson.quiz))
+        return outcome
+
+    def answers(self, team_id: str, user_id: str, lesson_id: str) -> dict[str, QuizAnswer]:
+        with self.db.session() as session:
+            rows = session.scalars(select(QuizAnswer).where(
+                QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id, QuizAnswer.lesson_id == lesson_id)).all()
+            return {row.question_id: row for row in rows}
+
+    def _complete(self, team_id: str, user_id: str, lesson_id: str, score: int, questions: int) -> bool:
+        now = self.clock.now()
+        local_day = now.astimezone(self.users.zone_of(team_id, user_id)).date().isoformat()
+        with self.db.session() as session:
+            result = session.execute(
+                update(LessonProgress)
+                .where(LessonProgress.team_id == team_id, LessonProgress.user_id == user_id,
+                       LessonProgress.lesson_id == lesson_id, LessonProgress.completed_at.is_(None))
+                .values(completed_at=now, completed_local_date=local_day, score=score, questions=questions)
+            )
+            return result.rowcount == 1
+
+    # --- reviews (spaced repetition) ---------------------------------------------------------------
+    def due_reviews(self, team_id: str, user_id: str, just_completed: str | None = None, limit: int = 3) -> list[DueReview]:
+        """Missed questions due now: new ones from other lessons after a completed lesson, then by date."""
+        now = self.clock.now()
+        with self.db.session() as session:
+            rows = session.scalars(select(ReviewItem).where(
+                ReviewItem.team_id == team_id, ReviewItem.user_id == user_id,
+                ReviewItem.resolved_at.is_(None)).order_by(ReviewItem.id)).all()
+        due = []
+        for row in rows:
+            if not self.course.has(row.lesson_id):
+                continue
+            if row.stage == 0:
+                ready = just_completed is not None and row.lesson_id != just_completed
+            else:
+                ready = row.due_at is not None and as_utc(row.due_at) <= now
+            if ready:
+                due.append(DueReview(row.id, row.lesson_id, row.question_id, row.stage))
+        return due[:limit]
+
+    def review_item(self, review_id: int) -> ReviewItem | None:
+        with self.db.session() as session:
+            return session.get(ReviewItem, review_id)
+
+    def answer_review(self, review_id: int, stage: int, choice: int) -> tuple[bool, bool]:
+        """Record a review answer once per stage; returns (first, correct)."""
+        item = self.review_item(review_id)
+        lesson = self.course.lesson(item.lesson_id)
+        question = next(q for q in lesson.quiz if q.id == item.question_id)
+        correct = question.choices[choice] == question.answer
+        now = self.clock.now()
+        try:
+            with self.db.session() as session:
+                session.add(ReviewAnswer(review_id=review_id, stage=stage, choice=choice, correct=correct,
+                                         answered_at=now))
+                row = session.get(ReviewItem, review_id)
+                if correct:
+                    row.resolved_at = now
+                else:
+                    row.stage = stage + 1
+                    row.due_at = now + REVIEW_DELAYS.get(stage + 1, timedelta(days=7))
+        except IntegrityError:
+            return False, correct
+        return True, correct
+
+    # --- summaries ----------------------------------------------------------------------------
+    def syllabus(self, team_id: str, user_id: str) -> list[SyllabusEntry]:
+        rows = self.progress_rows(team_id, user_id)
+        current = self.next_lesson_id(team_id, user_id)
+        entries = []
+        for lesson in self.course.lessons:
+            row = rows.get(lesson.id)
+            if row is not None and row.completed_at is not None:
+                entries.append(SyllabusEntry(lesson.id, lesson.title, lesson.module, "done", row.score, row.questions))
+            else:
+                state = "current" if lesson.id == current else "open"
+                entries.append(SyllabusEntry(lesson.id, lesson.title, lesson.module, state))
+        return entries
+
+    def summary(self, team_id: str, user_id: str) -> ProgressSummary:
+        rows = self.progress_rows(team_id, user_id)
+        done_days = sorted({r.completed_local_date for r in rows.values() if r.completed_local_date}, reverse=True)
+        today = self.clock.now().astimezone(self.users.zone_of(team_id, user_id)).date()
+        with self.db.session() as session:
+            answered, correct = session.execute(
+                select(func.count(QuizAnswer.id), func.coalesce(func.sum(case((QuizAnswer.correct, 1), else_=0)), 0))
+                .where(QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id)).one()
+            jobs = session.scalars(select(FinetuneJob).where(
+                FinetuneJob.team_id == team_id, FinetuneJob.user_id == user_id)
+                .order_by(FinetuneJob.id.desc()).limit(5)).all()
+        runs = [{"id": j.id, "state": j.state, "data": (j.request or {}).get("data"),
+                 "method": (j.request or {}).get("method"),
+                 "accuracy": ((j.result or {}).get("metrics") or {}).get("accuracy")} for j in jobs]
+        done = sum(1 for lesson in self.course.lessons
+                   if rows.get(lesson.id) is not None and rows[lesson.id].completed_at is not None)
+        return ProgressSummary(done=done, total=len(self.course.lessons), answered=int(answered or 0),
+                               correct=int(correct or 0), streak=streak(done_days, today),
+                               next_lesson_id=self.next_lesson_id(team_id, user_id), runs=runs)
+
+    def team_stats(self, team_id: str, active_days: int = 30) -> TeamStats:
+        since = self.clock.now() - timedelta(days=active_days)
+        with self.db.session() as session:
+            progress = session.scalars(select(LessonProgress).where(LessonProgress.team_id == team_id)).all()
+            total = session.scalar(select(func.count()).select_from(User).where(User.team_id == team_id)) or 0
+            missed = session.execute(
+                select(QuizAnswer.lesson_id, QuizAnswer.question_id,
+                       func.sum(case((QuizAnswer.correct, 0), else_=1)),
+                       func.count(QuizAnswer.id))
+                .where(QuizAnswer.team_id == team_id)
+                .group_by(QuizAnswer.lesson_id, QuizAnswer.question_id)).all()
+        active = {p.user_id for p in progress
+                  if as_utc(p.started_at) >= since or (p.completed_at and as_utc(p.completed_at) >= since)}
+        funnel = []
+        for lesson in self.course.lessons:
+            started = sum(1 for p in progress if p.lesson_id == lesson.id)
+            completed = sum(1 for p in progress if p.lesson_id == lesson.id and p.completed_at is not None)
+            funnel.append((lesson.id, lesson.title, started, completed))
+        hardest = sorted(((l, q, int(w or 0), int(n)) for l, q, w, n in missed if (w or 0) > 0),
+                         key=lambda row: (-row[2] / row[3], -row[2], row[0], row[1]))[:5]
+        return TeamStats(learners_active=len(active), learners_total=int(total), funnel=funnel, hardest=hardest)
+
+    def team_csv(self, team_id: str) -> str:
+        """One row per learner and lesson: what an admin exports to a spreadsheet."""
+        with self.db.session() as session:
+            rows = session.scalars(select(LessonProgress).where(LessonProgress.team_id == team_id)
+                                   .order_by(LessonProgress.user_id, LessonProgress.lesson_id)).all()
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["user_id", "lesson_id", "started_at", "completed_at", "score", "questions"])
+        for row in rows:
+            writer.writerow([row.user_id, row.lesson_id, as_utc(row.started_at).isoformat(),
+                             as_utc(row.completed_at).isoformat() if row.completed_at else "",
+                             "" if row.score is None else row.score, "" if row.questions is None else row.questions])
+        return out.getvalue()
+
+
+def streak(done_days_desc: list[str], today: date) -> int:
+    """Days in a row with a completed lesson, ending today or yesterday (a streak survives until tonight)."""
+    days = {date.fromisoformat(d) for d in done_days_desc}
+    cursor = today if today in days else today - timedelta(days=1)
+    count = 0
+    while cursor in days:
+        count += 1
+        cursor -= timedelta(days=1)
+    return count

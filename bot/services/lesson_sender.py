@@ -1,0 +1,59 @@
+"""Posting lessons into a learner's DM: pages, then the quiz, then the score. Used by /lesson,
+buttons, App Home and the daily drip alike."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot import views
+from bot.slack import open_dm
+
+
+class LessonSender:
+    def __init__(self, course, learning):
+        self.course, self.learning = course, learning
+        self._dm_cache: dict[tuple[str, str], str] = {}
+
+    def dm(self, client: WebClient, team_id: str, user_id: str) -> str:
+        key = (team_id, user_id)
+        if key not in self._dm_cache:
+            self._dm_cache[key] = open_dm(client, user_id)
+        return self._dm_cache[key]
+
+    def send_lesson(self, client: WebClient, team_id: str, user_id: str, lesson_id: str,
+                    page: int | None = None) -> tuple[str, str]:
+        """Post the lesson from `page` (default: where the learner left off); returns (channel, ts)."""
+        row = self.learning.start(team_id, user_id, lesson_id)
+        if page is None:
+            page = 0 if row.completed_at is not None else row.page
+        return self.send_page(client, team_id, user_id, lesson_id, page)
+
+    def send_page(self, client: WebClient, team_id: str, user_id: str, lesson_id: str, page: int) -> tuple[str, str]:
+        channel = self.dm(client, team_id, user_id)
+        pages = self.course.page_count(lesson_id)
+        page = max(0, min(page, pages - 1))
+        msg = self.course.page(lesson_id, page, user_id)
+        response = client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"],
+                                           unfurl_links=False, unfurl_media=False)
+        if page == pages - 1:
+            self.send_quiz(client, team_id, user_id, lesson_id, channel)
+        return channel, response["ts"]
+
+    def send_quiz(self, client: WebClient, team_id: str, user_id: str, lesson_id: str, channel: str) -> None:
+        answers = self.learning.answers(team_id, user_id, lesson_id)
+        for index, question in enumerate(self.course.lesson(lesson_id).quiz):
+            stored = answers.get(question.id)
+            msg = (self.course.answered_question(lesson_id, index, stored.choice, user_id) if stored
+                   else self.course.question(lesson_id, index, user_id))
+            client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
+
+    def send_completion(self, client: WebClient, team_id: str, user_id: str, lesson_id: str,
+                        score: int, questions: int, channel: str) -> None:
+        lesson = self.course.lesson(lesson_id)
+        nxt = self.course.next_after(lesson_id)
+        msg = views.completion_message(lesson, score, questions, nxt, user_id)
+        client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
+        reviews = self.learning.due_reviews(team_id, user_id, just_completed=lesson_id)
+        if reviews:
+            msg = views.review_message(self.course, reviews, user_id)
+            client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])

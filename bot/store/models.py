@@ -1,0 +1,195 @@
+"""Tables, keyed by Slack team and user (see DESIGN.md, "Data model").
+
+Uniqueness that protects against doubled effects lives here as constraints, not only in code:
+one first answer per question, one drip delivery per user per local date.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    """A learner: the time zone Slack reports and their preferences."""
+
+    __tablename__ = "users"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferences: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LessonProgress(Base):
+    """Where a learner is in one lesson: the page reached, and completion with its score."""
+
+    __tablename__ = "lesson_progress"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    page: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_local_date: Mapped[str | None] = mapped_column(String(10))
+    score: Mapped[int | None] = mapped_column(Integer)
+    questions: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_progress_completed", "team_id", "completed_at"),)
+
+
+class QuizAnswer(Base):
+    """The first answer to a question is the score: the unique constraint makes a second one fail."""
+
+    __tablename__ = "quiz_answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    lesson_id: Mapped[str] = mapped_column(String(16))
+    question_id: Mapped[str] = mapped_column(String(64))
+    choice: Mapped[int] = mapped_column(Integer)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "lesson_id", "question_id", name="uq_quiz_first_answer"),
+        Index("ix_quiz_team_question", "team_id", "lesson_id", "question_id"),
+    )
+
+
+class ReviewItem(Base):
+    """A missed question that comes back (spaced repetition) until answered right."""
+
+    __tablename__ = "review_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    lesson_id: Mapped[str] = mapped_column(String(16))
+    question_id: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "lesson_id", "question_id", name="uq_review_item"),
+        Index("ix_review_due", "team_id", "user_id", "resolved_at"),
+    )
+
+
+class ReviewAnswer(Base):
+    """Answers given in reviews, kept apart from first-answer scores."""
+
+    __tablename__ = "review_answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review_items.id", ondelete="CASCADE"))
+    stage: Mapped[int] = mapped_column(Integer)
+    choice: Mapped[int] = mapped_column(Integer)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("review_id", "stage", name="uq_review_answer_stage"),)
+
+
+class DripSubscription(Base):
+    """Daily lessons: the local time chosen, and `next_due_at` (UTC) that the tick's indexed query reads."""
+
+    __tablename__ = "drip_subscriptions"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    local_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    weekdays_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    ignored_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_drip_due", "next_due_at"),)
+
+
+class DripDelivery(Base):
+    """One row per user per local date: inserting it is the claim that prevents double sends."""
+
+    __tablename__ = "drip_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    local_date: Mapped[str] = mapped_column(String(10))
+    lesson_id: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed|sent|failed|skipped
+    error: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    opened: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "local_date", name="uq_drip_delivery_day"),
+        Index("ix_drip_delivery_status", "status"),
+    )
+
+
+class FinetuneJob(Base):
+    """A fine-tune request: validating → queued → running → succeeded | failed | cancelled."""
+
+    __tablename__ = "finetune_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="validating")
+    request: Mapped[dict] = mapped_column(JSON, default=dict)
+    data_path: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    progress_detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    model_dir: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_jobs_owner", "team_id", "user_id", "state"),
+        Index("ix_jobs_state", "state"),
+    )
+
+
+class ProcessedRequest(Base):
+    """Idempotency keys of Slack deliveries already applied (retries and double clicks)."""
+
+    __tablename__ = "processed_requests"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+FINAL_JOB_STATES = ("succeeded", "failed", "cancelled")
+ACTIVE_JOB_STATES = ("validating", "queued", "running")

@@ -1,0 +1,235 @@
+"""Block Kit for the bot's own surfaces (help, syllabus, progress, App Home, completion, drips).
+
+Lesson pages and quiz questions are rendered by `bot.course.render`; this module covers the rest,
+so handlers carry no Block Kit beyond trivial pieces.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bot.slack import escape
+
+BAR_WIDTH = 15
+
+
+def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    filled = round(width * done / total) if total else 0
+    return "▓" * filled + "░" * (width - filled)
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+
+
+def button(text: str, action_id: str, value: dict | str = "", style: str | None = None) -> dict:
+    element = {"type": "button", "text": {"type": "plain_text", "text": text[:75], "emoji": True},
+               "action_id": action_id, "value": value if isinstance(value, str) else json.dumps(value)}
+    if style:
+        element["style"] = style
+    return element
+
+
+def message(text: str, blocks: list[dict]) -> dict:
+    return {"text": text, "blocks": blocks}
+
+
+LESSON_HELP = (
+    "*/lesson* — the fine-tuning course, one lesson at a time, in your DM with me.\n"
+    "• `/lesson` — your next lesson (continues an unfinished one)\n"
+    "• `/lesson 2.1` — a chosen lesson\n"
+    "• `/lesson list` — the syllabus with your progress\n"
+    "• `/lesson daily 09:00` · `/lesson daily weekdays 08:30` · `/lesson daily off` — a lesson a day at your time\n"
+    "• `/progress` — where you stand · `/finetune help` — train a model yourself"
+)
+
+LESSON_USAGE = "I did not understand `{arg}`. Try `/lesson`, `/lesson 2.1`, `/lesson list` or `/lesson help`."
+
+
+def help_message() -> dict:
+    return message("How to use /lesson", [section(LESSON_HELP)])
+
+
+def syllabus_message(entries, course_title: str) -> dict:
+    marks = {"done": "✓", "current": "▶", "open": "○"}
+    lines, module = [], None
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": course_title[:150]}}]
+    for entry in entries:
+        if entry.module != module:
+            if lines:
+                blocks.append(section("\n".join(lines)))
+                lines = []
+            module = entry.module
+            lines.append(f"*{escape(module_title(module))}*")
+        score = f" — quiz {entry.score}/{entry.questions}" if entry.state == "done" and entry.questions else ""
+        current = " _(up next)_" if entry.state == "current" else ""
+        lines.append(f"{marks[entry.state]}  `{entry.lesson_id}` {escape(entry.title)}{score}{current}")
+    if lines:
+        blocks.append(section("\n".join(lines)))
+    done = sum(1 for e in entries if e.state == "done")
+    blocks.append(context(f"✓ done · ▶ up next · ○ open (any lesson can be taken: `/lesson 3.1`) · {done} of {len(entries)} done"))
+    return message(f"Syllabus: {done} of {len(entries)} lessons done", blocks)
+
+
+_MODULE_TITLES: dict[str, str] = {}
+
+
+def set_module_titles(titles: dict[str, str]) -> None:
+    _MODULE_TITLES.update(titles)
+
+
+def module_title(module_id: str) -> str:
+    return _MODULE_TITLES.get(module_id, module_id.replace("_", " ").title())
+
+
+def progress_blocks(summary, next_title: str | None) -> list[dict]:
+    accuracy = f"{summary.accuracy:.0%} ({summary.correct}/{summary.answered})" if summary.answered else "no answers yet"
+    streak = f"{summary.streak} day{'s' if summary.streak != 1 else ''}"
+    nxt = f"`{summary.next_lesson_id}` {escape(next_title or '')}" if summary.next_lesson_id else "🎓 course complete"
+    blocks = [
+        section(f"*Your progress*\n`{bar(summary.done, summary.total)}` *{summary.done} of {summary.total}* lessons done"),
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*Quiz accuracy*\n{accuracy}"},
+            {"type": "mrkdwn", "text": f"*Streak*\n🔥 {streak}"},
+            {"type": "mrkdwn", "text": f"*Next lesson*\n{nxt}"},
+            {"type": "mrkdwn", "text": f"*Fine-tune runs*\n{len(summary.runs)} recent"},
+        ]},
+    ]
+    if summary.runs:
+        lines = []
+        for run in summary.runs:
+            acc = f" · accuracy {run['accuracy']:.1%}" if isinstance(run.get("accuracy"), (int, float)) else ""
+            lines.append(f"• #{run['id']} `{escape(str(run.get('data') or '?'))}` {escape(str(run.get('method') or ''))}"
+                         f" — {run['state']}{acc}")
+        blocks.append(section("*Recent runs*\n" + "\n".join(lines)))
+    return blocks
+
+
+def progress_message(summary, next_title: str | None) -> dict:
+    return message(f"{summary.done} of {summary.total} lessons done", progress_blocks(summary, next_title))
+
+
+def completion_message(lesson, score: int, questions: int, next_lesson, owner: str) -> dict:
+    emoji = "🎉" if score == questions else "👏" if score >= questions / 2 else "💪"
+    blocks = [section(f"{emoji} *Lesson {lesson.id} complete!* You scored *{score}/{questions}*.")]
+    if next_lesson is not None:
+        blocks.append({"type": "actions", "elements": [
+            button(f"Next lesson: {next_lesson.id} {next_lesson.title}"[:75], "lesson_next",
+                   {"l": next_lesson.id, "u": owner}, style="primary")]})
+    else:
+        blocks.append(section("🎓 *That was the last lesson: you finished the course!* `/progress` shows your summary."))
+    return message(f"Lesson {lesson.id} complete: {score}/{questions}", blocks)
+
+
+def review_message(course, reviews, owner: str) -> dict:
+    """A short "Review" block: missed questions asked again, apart from first-answer scores."""
+    blocks = [section("🔁 *Review* — questions you missed earlier. Getting them right now makes them stick.")]
+    for review in reviews:
+        lesson = course.lesson(review.lesson_id)
+        question = next(q for q in lesson.quiz if q.id == review.question_id)
+        blocks.append(section(f"*From lesson {lesson.id}:* {escape_markdown_inline(question.prompt)}"))
+        blocks.append({"type": "actions", "block_id": f"review_{review.review_id}_{review.stage}", "elements": [
+            button(choice[:75], f"review_answer_{index}", {"r": review.review_id, "s": review.stage, "c": index, "u": owner})
+            for index, choice in enumerate(question.choices)]})
+    return message("Review: questions you missed earlier", blocks)
+
+
+def escape_markdown_inline(text: str) -> str:
+    from bot.course.mrkdwn import to_mrkdwn
+
+    return to_mrkdwn(text)
+
+
+def review_answered_blocks(lesson, question, choice: int, correct: bool) -> list[dict]:
+    verdict = "✅ Right" if correct else f"❌ Not quite — the answer is *{escape(question.answer)}*"
+    return [section(f"*From lesson {lesson.id}:* {escape_markdown_inline(question.prompt)}\n"
+                    f"You chose *{escape(question.choices[choice])}*. {verdict}.\n"
+                    f"{escape_markdown_inline(question.explanation)}"
+                    + ("" if correct else "\n_It will come back in a few days._"))]
+
+
+def home_view(summary, next_title, entries, drip, drip_tz: str, team_stats=None, course_title: str = "") -> dict:
+    start_label = "Start the course" if summary.done == 0 and summary.answered == 0 else "Continue learning"
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "🎓 Finetune Tutor"}},
+        *progress_blocks(summary, next_title),
+        {"type": "actions", "elements": [button(start_label, "home_start", "", style="primary"),
+                                         button("Syllabus", "home_syllabus")]},
+        {"type": "divider"},
+        *drip_blocks(drip, drip_tz),
+        {"type": "divider"},
+    ]
+    syllabus = syllabus_message(entries, course_title)["blocks"][1:-1]
+    blocks.append(section("*Syllabus*"))
+    blocks.extend(syllabus)
+    if team_stats is not None:
+        blocks.extend(team_blocks(team_stats))
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def drip_blocks(drip, tz: str) -> list[dict]:
+    enabled = bool(drip and drip.enabled)
+    paused = bool(drip and drip.paused)
+    local_time = drip.local_time if drip else "09:00"
+    weekdays = bool(drip and drip.weekdays_only)
+    if not enabled:
+        state = "off"
+    elif paused:
+        state = "paused"
+    else:
+        state = f"on, every {'weekday' if weekdays else 'day'} at {local_time}"
+    toggle = button("Turn off" if enabled else "Turn on daily lessons", "drip_toggle", "off" if enabled else "on",
+                    style=None if enabled else "primary")
+    elements = [
+        toggle,
+        {"type": "timepicker", "action_id": "drip_time", "initial_time": local_time,
+         "placeholder": {"type": "plain_text", "text": "Time"}},
+        {"type": "checkboxes", "action_id": "drip_weekdays", "options": [
+            {"text": {"type": "plain_text", "text": "Weekdays only"}, "value": "weekdays"}],
+         **({"initial_options": [{"text": {"type": "plain_text", "text": "Weekdays only"}, "value": "weekdays"}]}
+            if weekdays else {})},
+    ]
+    if enabled:
+        elements.append(button("Resume" if paused else "Pause", "drip_pause", "resume" if paused else "pause"))
+    return [section(f"*Daily lesson:* {state} · time zone *{escape(tz)}* (from your Slack profile)"),
+            {"type": "actions", "block_id": "drip_settings", "elements": elements}]
+
+
+def team_blocks(stats) -> list[dict]:
+    funnel = "\n".join(f"`{lid}` {bar(done, max(1, stats.learners_total), 10)} {done} done · {started} started"
+                       for lid, _title, started, done in stats.funnel)
+    hardest = "\n".join(f"• `{lid}` {qid}: missed {wrong} of {answered}" for lid, qid, wrong, answered in stats.hardest) \
+        or "_No missed questions yet._"
+    return [
+        {"type": "divider"},
+        {"type": "header", "text": {"type": "plain_text", "text": "👥 Team view (admins only)"}},
+        section(f"*Learners active (30 days):* {stats.learners_active} of {stats.learners_total}"),
+        section("*Completion funnel*\n" + funnel),
+        section("*Most-missed questions*\n" + hardest),
+        {"type": "actions", "elements": [button("Export CSV to my DM", "team_export")]},
+    ]
+
+
+def drip_settings_text(sub, tz: str) -> str:
+    if sub is None or not sub.enabled:
+        return "Daily lessons are *off*. Turn them on with `/lesson daily 09:00`."
+    days = "weekday" if sub.weekdays_only else "day"
+    paused = " (paused — `/lesson daily resume`)" if sub.paused else ""
+    return f"📬 Daily lessons are *on*: every {days} at *{sub.local_time}*, time zone *{escape(tz)}*{paused}. Stop with `/lesson daily off`."
+
+
+def drip_paused_message(owner: str) -> dict:
+    return message("Daily lessons paused", [
+        section("💤 I've paused your daily lessons: the last 3 went unread, and I don't want to nag. "
+                "Pick them up whenever you like."),
+        {"type": "actions", "elements": [button("Resume daily lessons", "drip_pause", "resume", style="primary")]}])
+
+
+def course_finished_message(summary) -> dict:
+    return message("You finished the course!", [
+        section("🎓 *You finished all 15 lessons — congratulations!* Daily lessons stop here."),
+        *progress_blocks(summary, None)])

@@ -1,0 +1,185 @@
+"""The worker process: runs queued fine-tunes and "Try it" predictions, and reports to Slack.
+
+Task bodies import `training` (torch, transformers) only when they run, so the bot process can
+import this module to enqueue work without loading any of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import finetune_views
+from bot.config import Settings, load_settings
+from bot.services.jobs import JobService
+from bot.slack import make_client
+from bot.store import Database
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 3.0
+HEARTBEAT_SECONDS = 10.0
+
+
+@dataclass
+class WorkerContext:
+    settings: Settings
+    db: Database
+    jobs: JobService
+    client: WebClient
+
+
+@lru_cache(maxsize=1)
+def context() -> WorkerContext:
+    from bot.clock import Clock
+
+    settings = load_settings()
+    db = Database(settings.db_url)
+    return WorkerContext(settings, db, JobService(db, Clock(), settings), make_client(settings.api_url, settings.bot_token))
+
+
+def _update_job_message(ctx: WorkerContext, job_id: int) -> None:
+    job = ctx.jobs.get(job_id)
+    if job is None or not job.channel or not job.message_ts:
+        return
+    msg = finetune_views.job_message(job)
+    try:
+        ctx.client.chat_update(channel=job.channel, ts=job.message_ts, text=msg["text"], blocks=msg["blocks"])
+    except SlackApiError as error:
+        log.warning("could not update job %s message: %s", job_id, error.response.get("error"))
+
+
+def run_finetune(job_id: int) -> None:
+    """Huey task: queued → running → succeeded | failed | cancelled, reporting to the job's message."""
+    ctx = context()
+    worker_name = f"{socket.gethostname()}:{os.getpid()}"
+    if not ctx.jobs.transition(job_id, ("queued",), "running", worker=worker_name, progress=0.0):
+        return  # cancelled while waiting, or already taken
+    _update_job_message(ctx, job_id)
+    stop_beating = threading.Event()
+
+    def beat() -> None:
+        while not stop_beating.wait(HEARTBEAT_SECONDS):
+            ctx.jobs.heartbeat(job_id)
+
+    threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True).start()
+    try:
+        _train(ctx, job_id)
+    except Exception as error:  # the learner gets a message, the operator the traceback
+        code = getattr(error, "code", "internal_error")
+        message = getattr(error, "message", None) or "Something went wrong inside the trainer; the operator can see the details in the worker log."
+        if code == "internal_error":
+            log.exception("fine-tune %s failed", job_id)
+        if code == "cancelled":
+            ctx.jobs.transition(job_id, ("running",), "cancelled", error_code="cancelled", error_message="Cancelled by its owner.")
+        else:
+            ctx.jobs.transition(job_id, ("running",), "failed", error_code=code, error_message=message)
+        _update_job_message(ctx, job_id)
+    finally:
+        stop_beating.set()
+
+
+def _train(ctx: WorkerContext, job_id: int) -> None:
+    from training.request import FinetuneRequest
+    from training.trainer import train
+
+    job = ctx.jobs.get(job_id)
+    request = FinetuneRequest.from_dict(job.request)
+    out_dir = (ctx.settings.runs_dir / str(job_id)).resolve()
+    data_path = _resolve_data(ctx, job, request, out_dir)
+    config = request.to_train_config(data_path, str(out_dir / "model"))
+    last_sent = [0.0]
+    last_cancel_check = [0.0, False]
+
+    def on_progress(progress) -> None:
+        now = time.monotonic()
+        ctx.jobs.heartbeat(job_id, progress.fraction if progress.total_steps else None, progress.to_dict())
+        if now - last_sent[0] >= PROGRESS_EVERY_SECONDS:
+            last_sent[0] = now
+            _update_job_message(ctx, job_id)
+
+    def should_stop() -> bool:
+        now = time.monotonic()
+        if now - last_cancel_check[0] >= 1.0:
+            last_cancel_check[0] = now
+            last_cancel_check[1] = ctx.jobs.cancel_requested(job_id)
+        return last_cancel_check[1]
+
+    result = train(config, on_progress=on_progress, should_stop=should_stop).to_dict()
+    model_dir = (result.get("paths") or {}).get("model_dir") or config.out_dir
+    if not ctx.jobs.transition(job_id, ("running",), "succeeded", result=result, progress=1.0, model_dir=str(model_dir)):
+        return
+    job = ctx.jobs.get(job_id)
+    _update_job_message(ctx, job_id)
+    _post_results(ctx, job, result)
+
+
+def _resolve_data(ctx: WorkerContext, job, request, out_dir: Path) -> str | None:
+    if request.data_kind == "sample":
+        return str(request.sample_path())
+    if request.data_kind == "upload":
+        from bot.files import UploadError, download
+        from training.errors import DataError
+
+        try:
+            return str(download(ctx.client, request.data, job.user_id, out_dir / "upload"))
+        except UploadError as error:
+            raise DataError(error.code, error.message) from error
+    return None  # hub data sets are loaded by the trainer
+
+
+def _post_results(ctx: WorkerContext, job, result: dict) -> None:
+    msg = finetune_views.results_message(job, result)
+    ctx.client.chat_postMessage(channel=job.channel, text=msg["text"], blocks=msg["blocks"])
+    plots = [p for p in ((result.get("paths") or {}).get("plots") or []) if Path(p).is_file()]
+    if plots:
+        uploads = [{"file": p, "filename": Path(p).name, "title": Path(p).stem.replace("_", " ")} for p in plots]
+        try:
+            ctx.client.files_upload_v2(channel=job.channel, file_uploads=uploads,
+                                       initial_comment=f"Plots of fine-tune #{job.id}")
+        except SlackApiError as error:
+            log.warning("plot upload for job %s failed: %s", job.id, error.response.get("error"))
+
+
+def run_prediction(job_id: int, user_id: str, text: str, view_id: str) -> None:
+    """Huey task: "Try it" — predict with the job's saved model and show it in the learner's modal."""
+    ctx = context()
+    job = ctx.jobs.get(job_id)
+    if job is None or job.user_id != user_id or job.state != "succeeded" or not job.model_dir:
+        view = finetune_views.prediction_modal(job_id, text, None, "That model is not available.")
+    else:
+        try:
+            from training.predict import predict
+
+            view = finetune_views.prediction_modal(job_id, text, predict(job.model_dir, text))
+        except Exception:
+            log.exception("prediction with job %s failed", job_id)
+            view = finetune_views.prediction_modal(job_id, text, None, "The prediction failed; try again.")
+    try:
+        ctx.client.views_update(view_id=view_id, view=view)
+    except SlackApiError as error:
+        log.warning("could not show prediction for job %s: %s", job_id, error.response.get("error"))
+
+
+def serve(settings: Settings, threads_predict: int = 1) -> None:
+    """Run the worker in this process until SIGINT/SIGTERM: one training at a time, predictions beside it."""
+    from bot.queue import Queues
+
+    queues = Queues(settings)
+    predict_consumer = queues.predict.create_consumer(workers=threads_predict, worker_type="thread",
+                                                      check_worker_health=False, periodic=False)
+    predict_consumer.start()
+    train_consumer = queues.train.create_consumer(workers=1, worker_type="thread", periodic=False)
+    try:
+        train_consumer.run()
+    finally:
+        predict_consumer.stop(graceful=False)

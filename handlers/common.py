@@ -1,0 +1,38 @@
+"""Small helpers shared by the surfaces: who is acting, and reading our JSON button values."""
+
+from __future__ import annotations
+
+import json
+
+
+def team_and_user(body: dict) -> tuple[str, str]:
+    """(team_id, user_id) of whoever sent this command, click or submission."""
+    if "user" in body and isinstance(body["user"], dict):
+        user = body["user"]
+        team = user.get("team_id") or (body.get("team") or {}).get("id") or body.get("team_id")
+        return team, user["id"]
+    return body.get("team_id") or (body.get("team") or {}).get("id"), body["user_id"]
+
+
+def action_value(action: dict) -> dict:
+    try:
+        value = json.loads(action.get("value") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def not_yours(client, body: dict, what: str = "quiz") -> None:
+    """Someone clicked a button of another learner's message (shared or forwarded)."""
+    team_id, user_id = team_and_user(body)
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    client.chat_postEphemeral(channel=channel, user=user_id,
+                              text=f"This {what} belongs to someone else, so your click changed nothing. "
+                                   "Type `/lesson` to get your own.")
+
+
+def without_actions(blocks: list[dict], note: str) -> list[dict]:
+    """The clicked message with its buttons replaced by a short note (no second click possible)."""
+    kept = [block for block in blocks if block.get("type") != "actions"]
+    kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    return kept

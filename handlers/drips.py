@@ -1,0 +1,96 @@
+"""Daily-lesson settings: `/lesson daily ...`, the App Home controls, and time-zone changes."""
+
+from __future__ import annotations
+
+from bot import views
+from bot.services.drips import DripSettingError
+from handlers.common import team_and_user
+
+DAILY_USAGE = ("Try `/lesson daily 09:00`, `/lesson daily weekdays 08:30`, `/lesson daily off`, "
+               "`/lesson daily pause` or `/lesson daily resume`.")
+
+
+def daily_command(services, client, team_id: str, user_id: str, text: str) -> str:
+    """Apply `/lesson daily <args>` and return the reply for the learner."""
+    words = text.lower().split()
+    user = services.users.ensure(team_id, user_id, client, refresh=True)
+    if not words:
+        return views.drip_settings_text(services.drips.subscription(team_id, user_id), user.tz) + "\n" + DAILY_USAGE
+    if words == ["off"]:
+        services.drips.unsubscribe(team_id, user_id)
+        return "Daily lessons are now *off*. Turn them back on any time with `/lesson daily 09:00`."
+    if words in (["pause"], ["resume"]):
+        sub = services.drips.set_paused(team_id, user_id, words[0] == "pause")
+        if sub is None:
+            return "You have no daily lessons yet. " + DAILY_USAGE
+        return views.drip_settings_text(sub, user.tz)
+    weekdays = words[0] == "weekdays"
+    if weekdays:
+        words = words[1:]
+    if len(words) != 1:
+        return DAILY_USAGE
+    try:
+        sub = services.drips.subscribe(team_id, user_id, words[0], weekdays, user.tz)
+    except DripSettingError as error:
+        return f"{error} {DAILY_USAGE}"
+    return views.drip_settings_text(sub, user.tz)
+
+
+def register(app, services) -> None:
+    from handlers.home import publish_home
+
+    def current(team_id, user_id, client):
+        user = services.users.ensure(team_id, user_id, client)
+        return user, services.drips.subscription(team_id, user_id)
+
+    @app.action("drip_toggle")
+    def toggle(ack, body, action, client):
+        ack()
+        team_id, user_id = team_and_user(body)
+        user, sub = current(team_id, user_id, client)
+        if action.get("value") == "on":
+            services.drips.subscribe(team_id, user_id, sub.local_time if sub else "09:00",
+                                     bool(sub and sub.weekdays_only), user.tz)
+        else:
+            services.drips.unsubscribe(team_id, user_id)
+        publish_home(services, client, team_id, user_id)
+
+    @app.action("drip_time")
+    def time_picked(ack, body, action, client):
+        ack()
+        team_id, user_id = team_and_user(body)
+        user, sub = current(team_id, user_id, client)
+        services.drips.subscribe(team_id, user_id, action["selected_time"], bool(sub and sub.weekdays_only), user.tz)
+        publish_home(services, client, team_id, user_id)
+
+    @app.action("drip_weekdays")
+    def weekdays_toggled(ack, body, action, client):
+        ack()
+        team_id, user_id = team_and_user(body)
+        user, sub = current(team_id, user_id, client)
+        weekdays = any(o.get("value") == "weekdays" for o in action.get("selected_options") or [])
+        services.drips.subscribe(team_id, user_id, sub.local_time if sub else "09:00", weekdays, user.tz)
+        publish_home(services, client, team_id, user_id)
+
+    @app.action("drip_pause")
+    def pause_clicked(ack, body, action, client):
+        ack()
+        team_id, user_id = team_and_user(body)
+        sub = services.drips.set_paused(team_id, user_id, action.get("value") == "pause")
+        container = body.get("container") or {}
+        if container.get("type") == "view":
+            publish_home(services, client, team_id, user_id)
+        elif sub is not None and body.get("message"):
+            user = services.users.get(team_id, user_id)
+            client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"],
+                               text="Daily lessons resumed",
+                               blocks=[views.section(views.drip_settings_text(sub, user.tz if user else "UTC"))])
+
+    @app.event("user_change")
+    def user_changed(event, body):
+        user = event.get("user") or {}
+        team_id = body.get("team_id") or user.get("team_id")
+        if not user.get("id") or not user.get("tz"):
+            return
+        services.users.set_tz(team_id, user["id"], user["tz"])
+        services.drips.refresh_tz(team_id, user["id"], user["tz"])

@@ -1,0 +1,59 @@
+"""App Home: the learner's dashboard, the syllabus, daily-lesson settings, and (admins only) the team view."""
+
+from __future__ import annotations
+
+from bot import views
+from handlers.common import team_and_user
+
+
+def publish_home(services, client, team_id: str, user_id: str) -> None:
+    """Build and publish the Home tab; team data only for admins."""
+    user = services.users.ensure(team_id, user_id, client)
+    summary = services.learning.summary(team_id, user_id)
+    next_title = services.course.lesson(summary.next_lesson_id).title if summary.next_lesson_id else None
+    entries = services.learning.syllabus(team_id, user_id)
+    drip = services.drips.subscription(team_id, user_id)
+    stats = services.learning.team_stats(team_id) if services.users.is_admin(team_id, user_id) else None
+    view = views.home_view(summary, next_title, entries, drip, user.tz, stats, services.course.course.title)
+    client.views_publish(user_id=user_id, view=view)
+
+
+def register(app, services) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event, body, client):
+        if event.get("tab", "home") != "home":
+            return
+        team_id = body.get("team_id") or event.get("view", {}).get("team_id")
+        services.users.ensure(team_id, event["user"], client, refresh=True)
+        publish_home(services, client, team_id, event["user"])
+
+    @app.action("home_start")
+    def start_clicked(ack, body, client):
+        ack()
+        team_id, user_id = team_and_user(body)
+        lesson_id = services.learning.next_lesson_id(team_id, user_id)
+        if lesson_id is None:
+            channel = services.lessons.dm(client, team_id, user_id)
+            summary = services.learning.summary(team_id, user_id)
+            client.chat_postMessage(channel=channel, **views.course_finished_message(summary))
+            return
+        services.lessons.send_lesson(client, team_id, user_id, lesson_id)
+
+    @app.action("home_syllabus")
+    def syllabus_clicked(ack, body, client):
+        ack()
+        team_id, user_id = team_and_user(body)
+        channel = services.lessons.dm(client, team_id, user_id)
+        entries = services.learning.syllabus(team_id, user_id)
+        client.chat_postMessage(channel=channel, **views.syllabus_message(entries, services.course.course.title))
+
+    @app.action("team_export")
+    def export_clicked(ack, body, client):
+        ack()
+        team_id, user_id = team_and_user(body)
+        if not services.users.is_admin(team_id, user_id):
+            return  # the button is only shown to admins; a forged click gets nothing
+        channel = services.lessons.dm(client, team_id, user_id)
+        client.files_upload_v2(channel=channel, filename=f"team-progress-{team_id}.csv",
+                               content=services.learning.team_csv(team_id), title="Team progress",
+                               initial_comment="Here is your team's progress, one row per learner and lesson.")

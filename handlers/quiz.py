@@ -1,0 +1,73 @@
+"""Quiz and review buttons: the message updates in place, once; the first answer is the score."""
+
+from __future__ import annotations
+
+import re
+
+from bot import views
+from handlers.common import action_value, not_yours, team_and_user
+
+QUIZ_ACTION = re.compile(r"^quiz_answer_\d+$")
+REVIEW_ACTION = re.compile(r"^review_answer_\d+$")
+
+
+def register(app, services) -> None:
+    @app.action(QUIZ_ACTION)
+    def quiz_answered(ack, body, action, client):
+        ack()
+        team_id, user_id = team_and_user(body)
+        value = action_value(action)
+        if value.get("u") != user_id:
+            not_yours(client, body)
+            return
+        lesson_id, question_id, choice = value.get("l"), value.get("q"), int(value.get("c", -1))
+        if not services.course.has(lesson_id):
+            return
+        lesson = services.course.lesson(lesson_id)
+        index = services.course.question_index(lesson_id, question_id)
+        if not 0 <= choice < len(lesson.quiz[index].choices):
+            return
+        outcome = services.learning.answer(team_id, user_id, lesson_id, question_id, choice)
+        services.drips.mark_opened(team_id, user_id)
+        if not outcome.first:
+            return  # a second click, a double click or a retry: the first answer stands, nothing changes
+        channel = body["channel"]["id"]
+        msg = services.course.answered_question(lesson_id, index, outcome.choice, user_id)
+        client.chat_update(channel=channel, ts=body["message"]["ts"], text=msg["text"], blocks=msg["blocks"])
+        if outcome.completed:
+            services.lessons.send_completion(client, team_id, user_id, lesson_id, outcome.score,
+                                             outcome.questions, channel)
+
+    @app.action(REVIEW_ACTION)
+    def review_answered(ack, body, action, client):
+        ack()
+        team_id, user_id = team_and_user(body)
+        value = action_value(action)
+        if value.get("u") != user_id:
+            not_yours(client, body, "review")
+            return
+        item = services.learning.review_item(int(value.get("r", 0)))
+        if item is None or item.user_id != user_id or item.team_id != team_id:
+            return
+        choice, stage = int(value.get("c", -1)), int(value.get("s", 0))
+        lesson = services.course.lesson(item.lesson_id)
+        question = next(q for q in lesson.quiz if q.id == item.question_id)
+        if not 0 <= choice < len(question.choices):
+            return
+        first, correct = services.learning.answer_review(item.id, stage, choice)
+        if not first:
+            return
+        message = body["message"]
+        block_id = (body.get("actions") or [{}])[0].get("block_id")
+        blocks, replaced = [], False
+        for block in message.get("blocks", []):
+            if block.get("block_id") == block_id:
+                if blocks and blocks[-1].get("type") == "section":
+                    blocks.pop()  # the question line; the answered block repeats it
+                blocks.extend(views.review_answered_blocks(lesson, question, choice, correct))
+                replaced = True
+            else:
+                blocks.append(block)
+        if replaced:
+            client.chat_update(channel=body["channel"]["id"], ts=message["ts"], text=message.get("text", "Review"),
+                               blocks=blocks)
