@@ -222,7 +222,8 @@ def _course_order_problems(
             message = f"lesson {lesson_id} is not in the course order of course.yaml"
             problems.append(_problem(path, content_dir, lesson_id, "id", source, message))
         elif listed_in[lesson_id].id != lesson.module:
-            message = f"course.yaml lists lesson {lesson_id} under module {listed_in[lesson_id].id!r}, not {lesson.module!r}"
+            listed = listed_in[lesson_id].id
+            message = f"course.yaml lists lesson {lesson_id} under module {listed!r}, not {lesson.module!r}"
             problems.append(_problem(path, content_dir, lesson_id, "module", source, message))
     return problems
 
@@ -242,7 +243,8 @@ def _read(path: Path, content_dir: Path, lesson_id: str | None) -> tuple[YamlSou
         for problem in yaml_problems
     ]
     if source is not None and not isinstance(source.data, dict):
-        problems.append(ValidationProblem(_display(path, content_dir), lesson_id, "", "the file must be a YAML mapping", 1))
+        message = "the file must be a YAML mapping of field: value"
+        problems.append(ValidationProblem(_display(path, content_dir), lesson_id, "", message, 1))
         return None, problems
     return source, problems
 

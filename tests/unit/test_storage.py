@@ -1,0 +1,63 @@
+"""Storage on SQLite and Postgres: migrations match the models, and the constraints that prevent
+doubled effects hold in the database itself."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from bot.store import Database
+from bot.store.models import Base, DripDelivery, QuizAnswer
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def db(database_url):
+    database = Database(database_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def test_migrations_create_every_table_and_match_the_models(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    tables = set(inspect(db.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    with db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert not diff, diff
+
+
+def test_upgrade_is_idempotent(db):
+    db.upgrade()
+
+
+def test_first_answer_constraint(db):
+    row = dict(team_id="T1", user_id="U1", lesson_id="1.1", question_id="q1", correct=True, answered_at=NOW)
+    with db.session() as session:
+        session.add(QuizAnswer(choice=0, **row))
+    with pytest.raises(IntegrityError):
+        with db.session() as session:
+            session.add(QuizAnswer(choice=1, **row))
+
+
+def test_one_drip_delivery_per_local_date(db):
+    row = dict(team_id="T1", user_id="U1", local_date="2026-03-02", claimed_at=NOW)
+    with db.session() as session:
+        session.add(DripDelivery(**row))
+    with pytest.raises(IntegrityError):
+        with db.session() as session:
+            session.add(DripDelivery(**row))
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    with database.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
