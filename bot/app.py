@@ -36,8 +36,7 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
                                                  state_store=states)
         kwargs["client"] = services.client
     else:
-        kwargs["token"] = settings.bot_token
-        kwargs["client"] = services.client
+        kwargs["client"] = services.client  # carries the bot token and the retry handlers
         kwargs["token_verification_enabled"] = False
     app = App(**kwargs)
     app.services = services  # for tests and the runtime

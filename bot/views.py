@@ -110,7 +110,7 @@ def progress_blocks(summary, next_title: str | None) -> list[dict]:
 
 
 def progress_message(summary, next_title: str | None) -> dict:
-    return message(f"{summary.done} of {summary.total} lessons done", progress_blocks(summary, next_title))
+    return message(f"Your progress: {summary.done} of {summary.total} lessons done", progress_blocks(summary, next_title))
 
 
 def completion_message(lesson, score: int, questions: int, next_lesson, owner: str) -> dict:

@@ -24,11 +24,16 @@ def action_value(action: dict) -> dict:
 
 def not_yours(client, body: dict, what: str = "quiz") -> None:
     """Someone clicked a button of another learner's message (shared or forwarded)."""
-    team_id, user_id = team_and_user(body)
+    text = (f"This {what} belongs to someone else, so your click changed nothing. "
+            "Type `/lesson` to get your own.")
+    if body.get("response_url"):  # answers the clicker wherever the message was shared
+        from slack_sdk.webhook import WebhookClient
+
+        WebhookClient(body["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
+        return
+    _team_id, user_id = team_and_user(body)
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    client.chat_postEphemeral(channel=channel, user=user_id,
-                              text=f"This {what} belongs to someone else, so your click changed nothing. "
-                                   "Type `/lesson` to get your own.")
+    client.chat_postEphemeral(channel=channel, user=user_id, text=text)
 
 
 def without_actions(blocks: list[dict], note: str) -> list[dict]:

@@ -14,7 +14,7 @@ import threading
 import queue as queue_module
 import time
 from dataclasses import dataclass
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, time as dtime, timedelta, timezone
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -55,14 +55,14 @@ def next_occurrence(local_time: str, tz: str, after: datetime, weekdays_only: bo
     """
     zone_info = zone(tz)
     hour, minute = map(int, local_time.split(":"))
-    local_after = after.astimezone(zone_info)
-    day = local_after.date()
+    after_utc = after.astimezone(timezone.utc)
+    day = after_utc.astimezone(zone_info).date()
     for _ in range(9):
-        candidate = datetime.combine(day, dtime(hour, minute), tzinfo=zone_info)
-        # normalise a non-existent wall time through UTC and back
-        candidate = candidate.astimezone(zone_info.__class__("UTC")).astimezone(zone_info)
-        if candidate > local_after and (not weekdays_only or candidate.weekday() < 5):
-            return candidate.astimezone(zone_info.__class__("UTC"))
+        # fold=0: a repeated (fall-back) time means its first occurrence; a missing one lands after the gap
+        candidate = datetime.combine(day, dtime(hour, minute), tzinfo=zone_info).astimezone(timezone.utc)
+        # compared in UTC: two datetimes sharing a zone compare by wall clock, wrong in the repeated hour
+        if candidate > after_utc and (not weekdays_only or candidate.astimezone(zone_info).weekday() < 5):
+            return candidate
         day += timedelta(days=1)
     raise AssertionError("no occurrence within 9 days")  # unreachable: a week always has a weekday
 
