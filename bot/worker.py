@@ -140,7 +140,8 @@ def _resolve_data(ctx: WorkerContext, job, request, out_dir: Path) -> str | None
 def _post_results(ctx: WorkerContext, job, result: dict) -> None:
     msg = finetune_views.results_message(job, result)
     ctx.client.chat_postMessage(channel=job.channel, text=msg["text"], blocks=msg["blocks"])
-    plots = [p for p in ((result.get("paths") or {}).get("plots") or []) if Path(p).is_file()]
+    plots = (result.get("paths") or {}).get("plots") or []
+    plots = [p for p in (plots.values() if isinstance(plots, dict) else plots) if Path(p).is_file()]
     if plots:
         uploads = [{"file": p, "filename": Path(p).name, "title": Path(p).stem.replace("_", " ")} for p in plots]
         try:

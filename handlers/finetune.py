@@ -120,7 +120,7 @@ def register(app, services) -> None:
         if job is None or job.user_id != user_id or job.team_id != team_id:
             not_yours(client, body, "model")
             return
-        labels = list(((job.result or {}).get("labels") or []))
+        labels = [row.get("label") for row in (job.result or {}).get("per_class") or [] if isinstance(row, dict)]
         client.views_open(trigger_id=body["trigger_id"], view=finetune_views.try_modal(job.id, labels))
 
     @app.view("finetune_try_modal")
