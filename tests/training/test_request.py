@@ -1,0 +1,137 @@
+"""`/finetune` argument parsing: good requests round-trip, bad ones get a clear message."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from training.errors import RequestError
+from training.request import FinetuneRequest, help_text, parse_request
+
+
+def test_full_example_parses():
+    req = parse_request("data=toy_topics epochs=2 lr=5e-5 method=lora model=minilm text=body "
+                        "label=queue per_class=16 check=yes")
+    assert (req.data_kind, req.data, req.epochs, req.lr, req.method, req.model) == \
+        ("sample", "toy_topics", 2, 5e-5, "lora", "minilm")
+    assert (req.text_column, req.label_column, req.per_class, req.check_only) == \
+        ("body", "queue", 16, True)
+
+
+def test_defaults_and_round_trip():
+    req = parse_request("data=toy_topics")
+    assert req.model == "minilm" and req.method == "full" and req.lr is None
+    assert req.learning_rate == 5e-5
+    again = FinetuneRequest.from_dict(json.loads(json.dumps(req.to_dict())))
+    assert again == req
+
+
+def test_upload_and_sample_suffix_and_bare_name():
+    assert parse_request("upload=F0123ABCD").data_kind == "upload"
+    assert parse_request("data=toy_topics.csv").data == "toy_topics"
+    assert parse_request("toy_topics epochs=1").epochs == 1
+    assert parse_request('data=toy_topics text="my text"').text_column == "my text"
+    assert parse_request("data=toy_topics model=distilbert-base-uncased", hub_online=True).model \
+        == "distilbert"
+
+
+def test_hub_dataset_only_when_online():
+    assert parse_request("data=owner/name", hub_online=True).data_kind == "hub"
+    with pytest.raises(RequestError) as err:
+        parse_request("data=owner/name", hub_online=False)
+    assert err.value.code == "hub_offline" and "hub" in err.value.message
+
+
+BAD = [
+    ("", "empty_request"),
+    ("   ", "empty_request"),
+    ("epochs=3", "missing_data"),
+    ("data=http://example.com/x.csv", "url_not_allowed"),
+    ("data=https://evil/x", "url_not_allowed"),
+    ("data=ftp://host/file", "url_not_allowed"),
+    ("data=/etc/passwd", "path_not_allowed"),
+    ("data=../x", "path_not_allowed"),
+    ("data=~/secret.csv", "path_not_allowed"),
+    ("data=a/b/c", "path_not_allowed"),
+    ("data=C:\\data.csv", "path_not_allowed"),
+    ("data=folder/train.csv", "path_not_allowed"),
+    ("data=nope", "unknown_dataset"),
+    ("data=toy_topics upload=F0123ABCD", "two_data_sources"),
+    ("upload=abc", "bad_upload"),
+    ("data=toy_topics model=gpt2", "unknown_model"),
+    ("data=toy_topics model=evil/remote-code", "unknown_model"),
+    ("data=toy_topics model=distilbert", "hub_offline"),
+    ("data=toy_topics epochs=-1", "out_of_range"),
+    ("data=toy_topics epochs=0", "out_of_range"),
+    ("data=toy_topics epochs=100", "out_of_range"),
+    ("data=toy_topics epochs=2.5", "not_a_whole_number"),
+    ("data=toy_topics epochs=three", "not_a_number"),
+    ("data=toy_topics lr=abc", "not_a_number"),
+    ("data=toy_topics lr=1", "out_of_range"),
+    ("data=toy_topics lr=1e-9", "out_of_range"),
+    ("data=toy_topics lr=nan", "not_a_number"),
+    ("data=toy_topics batch=1", "out_of_range"),
+    ("data=toy_topics batch=1000", "out_of_range"),
+    ("data=toy_topics per_class=1", "out_of_range"),
+    ("data=toy_topics method=magic", "bad_method"),
+    ("data=toy_topics check=maybe", "bad_flag"),
+    ("data=toy_topics colour=red", "unknown_option"),
+    ("data=toy_topics epochs=", "missing_value"),
+    ("data=toy_topics epochs=2 epochs=3", "duplicate_option"),
+    ("data=toy_topics stray", "missing_value"),
+    ('data=toy_topics text="unclosed', "bad_quotes"),
+    ("data=toy_topics text=<b>", "bad_column"),
+]
+
+
+@pytest.mark.parametrize("text,code", BAD)
+def test_bad_requests_give_clear_messages(text, code):
+    with pytest.raises(RequestError) as err:
+        parse_request(text)
+    assert err.value.code == code
+    message = err.value.message
+    assert len(message) > 25 and "Traceback" not in message
+    assert "<" not in message.replace("&lt;", "")  # user text is escaped for Slack
+
+
+def test_lr_message_says_what_to_type():
+    with pytest.raises(RequestError) as err:
+        parse_request("data=toy_topics lr=abc")
+    assert err.value.message == "`lr=abc` is not a number: use something like `lr=5e-5`."
+
+
+def test_typo_gets_a_suggestion():
+    with pytest.raises(RequestError) as err:
+        parse_request("data=toy_topics method=lorra")
+    assert "Did you mean `lora`" in err.value.message
+
+
+def test_from_dict_revalidates():
+    data = parse_request("data=toy_topics").to_dict() | {"epochs": 99}
+    with pytest.raises(RequestError):
+        FinetuneRequest.from_dict(data)
+
+
+def test_help_text_lists_samples_and_models():
+    text = help_text()
+    assert "toy_topics" in text and "`minilm`" in text and "method=full" in text
+
+
+def test_to_train_config_carries_the_choices(tmp_path):
+    req = parse_request("upload=F0123ABCD method=frozen epochs=4 per_class=8")
+    config = req.to_train_config(str(tmp_path / "x.csv"), str(tmp_path / "out"))
+    assert (config.method, config.epochs, config.per_class, config.learning_rate) == \
+        ("frozen", 4, 8, 1e-3)
+
+
+def test_request_module_stays_light():
+    """The bot imports training.request and training.errors: neither may pull in torch & co."""
+    code = ("import sys, training.request, training.errors, training.checks\n"
+            "heavy = [m for m in ('torch', 'transformers', 'datasets', 'sklearn', 'numpy')"
+            " if m in sys.modules]\n"
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

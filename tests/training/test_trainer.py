@@ -1,0 +1,97 @@
+"""Real training runs with the tiny random BERT on a toy topic task (chance is 1/3)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from training.config import TrainConfig
+from training.errors import Cancelled, DataCheckFailed
+from training.predict import predict
+from training.trainer import pick_max_length, train
+from training_toydata import toy_rows, write_csv
+
+pytestmark = pytest.mark.slow
+SETTINGS = {"full": dict(lr=5e-3, epochs=10), "frozen": dict(lr=1e-2, epochs=5),
+            "lora": dict(lr=1e-2, epochs=10)}
+
+
+@pytest.fixture(scope="module")
+def toy_file(tmp_path_factory):
+    return write_csv(tmp_path_factory.mktemp("data") / "toy.csv", toy_rows(50))
+
+
+@pytest.mark.parametrize("method", ["full", "frozen", "lora"])
+def test_method_beats_chance_and_saves_a_pipeline_model(method, toy_file, tmp_path):
+    seen = []
+    config = TrainConfig(out_dir=str(tmp_path / method), data_path=str(toy_file), model="tiny",
+                         method=method, batch_size=8, **SETTINGS[method])
+    result = train(config, on_progress=seen.append)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["metrics"]["accuracy"] > 0.55, data["metrics"]
+    assert data["baselines"]["majority"]["accuracy"] == pytest.approx(1 / 3, abs=0.01)
+    assert data["baselines"]["tfidf_logreg"]["accuracy"] > 0.8
+    assert {c["label"] for c in data["per_class"]} == {"sports", "weather", "food"}
+    assert sum(map(sum, data["confusion"]["matrix"])) == data["metrics"]["test_examples"] == 30
+    assert data["timings"]["train_examples_per_second"] > 0
+    assert data["data_report"]["ok"] and data["splits"]["train"] > 90
+    assert {p.phase for p in seen} >= {"loading", "training", "evaluating", "done"}
+    training_steps = [p for p in seen if p.phase == "training"]
+    assert training_steps[-1].step == training_steps[-1].total_steps or \
+        data["training"]["epochs_run"] < config.epochs  # early stopping may end it sooner
+    for png in data["paths"]["plots"].values():
+        assert open(png, "rb").read(4) == b"\x89PNG"
+
+    from transformers import pipeline
+
+    model_dir = data["paths"]["model_dir"]
+    card = open(f"{model_dir}/README.md").read()
+    assert "majority class" in card and "Intended use" in card
+    classify = pipeline("text-classification", model=model_dir)
+    assert classify("goal match team score")[0]["label"] in {"sports", "weather", "food"}
+    answer = predict(model_dir, "rain storm snow cloud wind")
+    assert answer["label"] == answer["scores"][0]["label"]
+    assert len(answer["scores"]) == 3 and 0 < answer["score"] <= 1
+    assert predict(model_dir, "x") is not None  # served from the per-process cache
+
+
+def test_should_stop_cancels_without_a_result(toy_file, tmp_path):
+    steps = []
+
+    def stop_after_three():
+        return len(steps) >= 3
+
+    config = TrainConfig(out_dir=str(tmp_path / "c"), data_path=str(toy_file), model="tiny",
+                         epochs=5, batch_size=8)
+    with pytest.raises(Cancelled):
+        train(config, on_progress=lambda p: p.phase == "training" and steps.append(p),
+              should_stop=stop_after_three)
+    assert 3 <= len(steps) < 10
+    assert not (tmp_path / "c" / "model").exists()
+
+
+def test_bad_data_stops_before_training(tmp_path):
+    rows = [(f"a text {i}", "big") for i in range(30)] + [("b text", "tiny")] * 3
+    path = write_csv(tmp_path / "bad.csv", rows)
+    with pytest.raises(DataCheckFailed) as err:
+        train(TrainConfig(out_dir=str(tmp_path / "o"), data_path=str(path), model="tiny"))
+    assert err.value.report["ok"] is False and "at least 10" in err.value.message
+
+
+def test_separate_test_file_and_per_class(tmp_path):
+    rows = toy_rows(40)
+    train_file = write_csv(tmp_path / "train.csv", rows[:30] + rows[40:70] + rows[80:110])
+    test_file = write_csv(tmp_path / "test.csv", rows[30:40] + rows[70:80] + rows[110:120])
+    config = TrainConfig(out_dir=str(tmp_path / "o"), data_path=str(train_file),
+                         test_path=str(test_file), model="tiny", method="frozen", epochs=2,
+                         per_class=12, lr=1e-2)
+    result = train(config)
+    assert result.splits["test"] == 30
+    assert result.splits["train"] + result.splits["validation"] == 36
+
+
+def test_max_length_is_the_95th_percentile_capped():
+    assert pick_max_length(list(range(1, 101))) == 95
+    assert pick_max_length([1000] * 10) == 256
+    assert pick_max_length([3, 4]) == 16

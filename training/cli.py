@@ -1,0 +1,135 @@
+"""`tutor finetune`: the same trainer, run from a terminal on the operator's own machine (local
+paths are allowed here, unlike in Slack). Heavy imports happen inside the command, so importing
+this module costs nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from training.config import DEFAULT_BATCH, DEFAULT_EPOCHS, METHODS
+from training.errors import TrainingError
+from training.registry import find_model, model_names
+from training.request import BATCH_RANGE, EPOCH_RANGE, LR_RANGE, sample_datasets
+
+
+def resolve_data(data: str) -> dict:
+    """A local file, a sample name, or a hub `owner/name`, as TrainConfig fields."""
+    path = Path(data).expanduser()
+    if path.is_file():
+        return {"data_path": str(path), "data_name": path.name}
+    samples = sample_datasets()
+    if data in samples:
+        return {"data_path": str(samples[data]), "data_name": data}
+    if data.count("/") == 1 and not data.startswith((".", "/")):
+        return {"hub_dataset": data, "data_name": data}
+    raise click.BadParameter(f"{data} is not a file, a sample ({', '.join(samples) or 'none'}) "
+                             "or a hub data set name owner/name.", param_hint="--data")
+
+
+class _Line:
+    """A one-line progress display on stderr, redrawn in place."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.last = 0.0
+
+    def __call__(self, p) -> None:
+        now = time.monotonic()
+        if not self.enabled or (p.phase == "training" and now - self.last < 0.2
+                                and p.step != p.total_steps):
+            return
+        self.last = now
+        if p.total_steps:
+            filled = int(24 * p.step / p.total_steps)
+            bar = "#" * filled + "-" * (24 - filled)
+            eta = f" eta {p.eta_seconds:.0f}s" if p.eta_seconds is not None else ""
+            loss = f" loss {p.loss:.4f}" if p.loss is not None else ""
+            epoch = f" epoch {p.epoch:.2f}/{p.total_epochs}" if p.total_epochs else ""
+            text = f"{p.phase:<10} [{bar}] {p.step}/{p.total_steps}{epoch}{loss}{eta}"
+        else:
+            text = f"{p.phase} ..."
+        sys.stderr.write("\r" + text.ljust(96))
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+@click.command("finetune")
+@click.option("--data", required=True, help="A CSV/TSV/JSONL file, a sample name, or owner/name.")
+@click.option("--text-column", default=None, help="The column holding the text.")
+@click.option("--label-column", default=None, help="The column holding the label.")
+@click.option("--test", "test_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A separate test file (same columns).")
+@click.option("--model", default="minilm", show_default=True,
+              help="One of: " + ", ".join(model_names()))
+@click.option("--method", type=click.Choice(METHODS), default="full", show_default=True)
+@click.option("--epochs", type=click.IntRange(*EPOCH_RANGE), default=DEFAULT_EPOCHS,
+              show_default=True)
+@click.option("--lr", type=click.FloatRange(*LR_RANGE), default=None,
+              help="Learning rate (default: 5e-5 full, 5e-4 lora, 1e-3 frozen).")
+@click.option("--batch-size", type=click.IntRange(*BATCH_RANGE), default=DEFAULT_BATCH,
+              show_default=True)
+@click.option("--per-class", type=click.IntRange(min=2), default=None,
+              help="Use at most N training examples per class.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: ./finetune-runs/<time>).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON line last.")
+def finetune(data, text_column, label_column, test_path, model, method, epochs, lr, batch_size,
+             per_class, out_dir, as_json):
+    """Fine-tune a text classifier on a local file and report metrics against baselines."""
+    spec = find_model(model)
+    if spec is None:
+        raise click.BadParameter(f"{model} is not allowed; choose one of "
+                                 + ", ".join(model_names()), param_hint="--model")
+    from training.config import TrainConfig
+
+    out_dir = out_dir or str(Path("finetune-runs") / time.strftime("%Y%m%d-%H%M%S"))
+    config = TrainConfig(out_dir=out_dir, test_path=test_path, text_column=text_column,
+                         label_column=label_column, model=spec.name, method=method,
+                         epochs=epochs, lr=lr, batch_size=batch_size, per_class=per_class,
+                         **resolve_data(data))
+    line = _Line(sys.stderr.isatty() or not as_json)
+    try:
+        from training.trainer import train
+
+        result = train(config, on_progress=line)
+    except TrainingError as exc:
+        line.close()
+        payload = {"ok": False, "error": exc.to_dict()}
+        if getattr(exc, "report", None):
+            payload["data_report"] = exc.report
+            for problem in exc.report.get("problems", []):
+                click.echo(f"{problem['level']}: {problem['message']} {problem['fix']}", err=True)
+        click.echo(f"error: {exc.message}", err=True)
+        if as_json:
+            click.echo(json.dumps(payload))
+        sys.exit(1)
+    line.close()
+    if as_json:
+        click.echo(json.dumps({"ok": True, **result.to_dict()}))
+    else:
+        click.echo(_summary(result))
+
+
+def _summary(result) -> str:
+    m, b, t = result.metrics, result.baselines, result.timings
+    lines = [f"accuracy {m['accuracy']:.4f}  macro-F1 {m['macro_f1']:.4f}  "
+             f"(test {m['test_examples']})"]
+    lines += [f"  baseline {x['name']}: accuracy {x['accuracy']:.4f}  macro-F1 {x['macro_f1']:.4f}"
+              for x in b.values()]
+    lines.append(f"train {t['train_seconds']}s ({t['train_examples_per_second']} examples/s), "
+                 f"total {t['total_seconds']}s")
+    lines.append(f"model: {result.paths['model_dir']}")
+    lines += [f"plot: {p}" for p in result.paths["plots"].values()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    finetune()

@@ -1,0 +1,52 @@
+"""The trainer's input, as a plain dataclass, so the bot can build one without importing torch."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+METHODS = ("full", "frozen", "lora")
+DEFAULT_LR = {"full": 5e-5, "lora": 5e-4, "frozen": 1e-3}
+DEFAULT_EPOCHS = 3
+DEFAULT_BATCH = 16
+
+
+@dataclass
+class TrainConfig:
+    """Everything one run needs. `data_path` is a local file already resolved by the caller
+    (sample, downloaded upload, or operator path); hub data sets use `hub_dataset` instead."""
+
+    out_dir: str
+    data_path: str | None = None
+    hub_dataset: str | None = None
+    test_path: str | None = None
+    text_column: str | None = None
+    label_column: str | None = None
+    model: str = "minilm"
+    method: str = "full"
+    epochs: int = DEFAULT_EPOCHS
+    lr: float | None = None
+    batch_size: int = DEFAULT_BATCH
+    per_class: int | None = None
+    max_length: int | None = None
+    seed: int = 42
+    test_fraction: float = 0.2
+    val_fraction: float = 0.1
+    early_stopping_patience: int = 2
+    data_name: str | None = None
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else DEFAULT_LR[self.method]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def out_path(self) -> Path:
+        return Path(self.out_dir)

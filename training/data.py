@@ -1,0 +1,261 @@
+"""Read labelled text from CSV, TSV or JSONL, whatever the encoding, and find which column
+is the text and which the label. Pure Python (csv, json): cheap enough for the bot process too.
+Problems that make a file unreadable raise `DataError`; softer ones are for `checks.py`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training.errors import DataError
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+TEXT_NAMES = ("text", "sentence", "sentences", "message", "msg", "sms", "body", "review",
+              "question", "content", "comment", "utterance", "query", "description", "document",
+              "tweet", "input", "prompt", "title")
+LABEL_NAMES = ("label", "labels", "category", "class", "intent", "target", "sentiment", "topic",
+               "tag", "queue", "y", "output", "type")
+# Magic bytes of files that are certainly not text tables.
+_MAGIC = {b"PK\x03\x04": "a ZIP archive (or an .xlsx/.docx file)", b"\x1f\x8b": "a gzip archive",
+          b"%PDF": "a PDF", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+          b"GIF8": "a GIF image", b"7z\xbc\xaf": "a 7-Zip archive", b"Rar!": "a RAR archive",
+          b"BZh": "a bzip2 archive", b"\xd0\xcf\x11\xe0": "an old Office file (.xls/.doc)",
+          b"PAR1": "a Parquet file", b"SQLite format 3": "an SQLite database",
+          b"\x7fELF": "a program"}
+
+
+@dataclass
+class Table:
+    """Rows of (text, label) as read, before any cleaning; empty strings mark missing values."""
+
+    texts: list[str]
+    labels: list[str]
+    text_column: str
+    label_column: str
+    columns: list[str]
+    encoding: str
+    format: str
+    detected_by: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def read_text(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[str, str]:
+    """File contents as text and the encoding used. Refuses binary files and oversize ones."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise DataError("file_missing", "The data file could not be found or opened.") from None
+    if size > max_bytes:
+        raise DataError("file_too_large", f"The file is {size / 1e6:.1f} MB; the limit is "
+                        f"{max_bytes / 1e6:.0f} MB. Use fewer rows (e.g. a sample per class).")
+    raw = path.read_bytes()
+    return decode(raw)
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Decode bytes: BOMs first (UTF-8, UTF-16), then strict UTF-8, then cp1252, then latin-1."""
+    if not raw.strip():
+        raise DataError("empty_file", "The file is empty: it needs a header row and examples.")
+    for magic, what in _MAGIC.items():
+        if raw.startswith(magic):
+            raise DataError("binary_file", f"This looks like {what}, not a text table. Save it "
+                            "as CSV (UTF-8) with a text column and a label column.")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise DataError("bad_encoding", "The file says it is UTF-16 but cannot be read as "
+                            "such. Save it again as CSV UTF-8.") from None
+    if b"\x00" in raw[:65536]:
+        raise DataError("binary_file", "The file contains NUL bytes: it is binary or UTF-16 "
+                        "without a byte-order mark. Save it as CSV (UTF-8).")
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1"), "latin-1"
+
+
+def sniff_format(text: str, suffix: str = "") -> str:
+    """"jsonl", "tsv" or "csv": from the file suffix, else from the first line."""
+    suffix = suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix == ".tsv":
+        return "tsv"
+    if suffix == ".csv":
+        return "csv"
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if first.lstrip().startswith(("{", "[")):
+        return "jsonl"
+    return "tsv" if "\t" in first and first.count("\t") >= first.count(",") else "csv"
+
+
+def parse_rows(text: str, fmt: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows as strings. CSV/TSV keep quoted newlines; JSONL rows are objects (or
+    one JSON array of objects)."""
+    if fmt == "jsonl":
+        return _parse_jsonl(text)
+    delimiter = "\t" if fmt == "tsv" else _csv_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise DataError("bad_csv", f"The CSV cannot be parsed ({exc}). Check for an unclosed "
+                        "quote, or save it again from a spreadsheet as CSV UTF-8.") from None
+    if not rows:
+        raise DataError("empty_file", "The file has no rows.")
+    header = [h.strip() for h in rows[0]]
+    width = len(header)
+    body = [(row + [""] * width)[:width] for row in rows[1:]]
+    return header, body
+
+
+def _csv_delimiter(text: str) -> str:
+    """Comma unless the header clearly uses ; or | (spreadsheets in many locales)."""
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def _parse_jsonl(text: str) -> tuple[list[str], list[list[str]]]:
+    stripped = text.strip()
+    try:
+        if stripped.startswith("["):
+            records = json.loads(stripped)
+        else:
+            records = [json.loads(line) for line in stripped.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise DataError("bad_json", f"Line {exc.lineno if stripped.startswith('[') else '?'}: "
+                        "not valid JSON. Each line must be one object such as "
+                        '`{"text": "...", "label": "..."}`.') from None
+    if not records or not all(isinstance(r, dict) for r in records):
+        raise DataError("bad_json", 'Each JSON line must be an object such as '
+                        '`{"text": "...", "label": "..."}`.')
+    header: list[str] = []
+    for record in records:
+        header.extend(k for k in record if k not in header)
+    rows = [["" if r.get(k) is None else str(r.get(k)) for k in header] for r in records]
+    return header, rows
+
+
+def detect_columns(header: list[str], rows: list[list[str]], text_column: str | None = None,
+                   label_column: str | None = None) -> tuple[int, int, dict]:
+    """Indices of the text and label columns: the user's choice, else by name, else by content
+    (label: few distinct short values; text: the longest, most varied strings)."""
+    lowered = [h.lower() for h in header]
+    how = {}
+
+    def pick(wanted: str | None, names: tuple[str, ...], role: str) -> int | None:
+        if wanted is not None:
+            if wanted in header:
+                how[role] = "given"
+                return header.index(wanted)
+            if wanted.lower() in lowered:
+                how[role] = "given"
+                return lowered.index(wanted.lower())
+            raise DataError(f"missing_{role}_column", f"There is no column `{wanted}`. The "
+                            f"columns are: {_names(header)}. Set `{role}=` to one of them.")
+        for name in names:
+            if name in lowered:
+                how[role] = "name"
+                return lowered.index(name)
+        return None
+
+    if len(header) < 2:
+        raise DataError("missing_label_column", f"Only one column was found ({_names(header)}): "
+                        "the file needs a text column and a label column, separated by commas.")
+    text_idx = pick(text_column, TEXT_NAMES, "text")
+    label_idx = pick(label_column, LABEL_NAMES, "label")
+    if label_idx is not None and label_idx == text_idx:
+        raise DataError("same_columns", "The text and the label must be different columns.")
+    stats = [_column_stats(rows, i) for i in range(len(header))]
+    if label_idx is None:
+        candidates = [i for i in range(len(header)) if i != text_idx and stats[i]["label_like"]]
+        if not candidates:
+            raise DataError("missing_label_column", "No label column was found (a column with a "
+                            f"few repeated values). The columns are: {_names(header)}. Name it "
+                            "`label`, or set `label=COLUMN`.")
+        label_idx = min(candidates, key=lambda i: (stats[i]["distinct"], stats[i]["avg_len"]))
+        how["label"] = "content"
+    if text_idx is None:
+        others = [i for i in range(len(header)) if i != label_idx]
+        text_idx = max(others, key=lambda i: (stats[i]["avg_len"], stats[i]["distinct"]))
+        how["text"] = "content"
+    return text_idx, label_idx, how
+
+
+def _column_stats(rows: list[list[str]], index: int) -> dict:
+    values = [row[index].strip() for row in rows[:5000] if row[index].strip()]
+    distinct = len(set(values))
+    avg_len = sum(map(len, values)) / len(values) if values else 0.0
+    label_like = bool(values) and 2 <= distinct <= max(2, min(200, len(values) // 2)) \
+        and avg_len <= 40
+    return {"distinct": distinct, "avg_len": avg_len, "label_like": label_like}
+
+
+def load_table(path: str | Path, text_column: str | None = None,
+               label_column: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Table:
+    """Read a labelled text file into a `Table` (see module doc for what is detected)."""
+    text, encoding = read_text(path, max_bytes)
+    fmt = sniff_format(text, Path(path).suffix)
+    header, rows = parse_rows(text, fmt)
+    return table_from_rows(header, rows, text_column, label_column, encoding, fmt)
+
+
+def table_from_rows(header: list[str], rows: list[list[str]], text_column: str | None,
+                    label_column: str | None, encoding: str, fmt: str) -> Table:
+    if not rows:
+        raise DataError("header_only", "The file has a header but no examples below it.")
+    text_idx, label_idx, how = detect_columns(header, rows, text_column, label_column)
+    return Table(
+        texts=[row[text_idx].strip() for row in rows],
+        labels=[row[label_idx].strip() for row in rows],
+        text_column=header[text_idx], label_column=header[label_idx], columns=header,
+        encoding=encoding, format=fmt, detected_by=how)
+
+
+def load_hub_table(name: str, text_column: str | None = None,
+                   label_column: str | None = None) -> Table:
+    """A hub data set's train split as a `Table` (worker only: imports `datasets`).
+    Class-label ids are turned into their names; remote code is never run."""
+    import datasets
+
+    try:
+        ds = datasets.load_dataset(name, split="train")
+    except Exception as exc:  # the hub's errors are many and varied; the learner needs one line
+        raise DataError("hub_dataset_unavailable", f"The hub data set `{name}` could not be "
+                        f"loaded ({type(exc).__name__}). Check the name, or upload a CSV.") from None
+    header = list(ds.column_names)
+    names = {col: feat.names for col, feat in ds.features.items() if hasattr(feat, "names")}
+    rows = [[str(names[c][v]) if c in names and isinstance(v, int) else ("" if v is None else str(v))
+             for c, v in ((c, rec[c]) for c in header)] for rec in ds]
+    return table_from_rows(header, rows, text_column, label_column, "utf-8", "hub")
+
+
+def _names(header: list[str]) -> str:
+    return ", ".join(f"`{h}`" for h in header[:20]) or "(none)"
+
+
+def usable_examples(table: Table) -> tuple[list[str], list[str]]:
+    """(texts, labels) without empty texts, missing labels or repeated texts (first one wins),
+    which is what `checks.py` tells the learner will happen."""
+    seen: set[str] = set()
+    texts, labels = [], []
+    for text, label in zip(table.texts, table.labels):
+        if not text or not label or text in seen:
+            continue
+        seen.add(text)
+        texts.append(text)
+        labels.append(label)
+    return texts, labels

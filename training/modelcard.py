@@ -1,0 +1,76 @@
+"""The model card (README.md) saved beside the model: what it was trained on, how well it does
+against the baselines, what it is for and where it will fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def render_model_card(result) -> str:
+    cfg, m, b, report = result.config, result.metrics, result.baselines, result.data_report
+    labels = result.training.get("labels", [])
+    data_name = cfg.get("data_name") or Path(cfg.get("data_path") or "data").name
+    rows = [f"| fine-tuned ({cfg['model']}, {cfg['method']}) | {m['accuracy']:.3f} | "
+            f"{m['macro_f1']:.3f} |"]
+    for baseline in b.values():
+        rows.append(f"| {baseline['name']} | {baseline['accuracy']:.3f} | "
+                    f"{baseline['macro_f1']:.3f} |")
+    per_class = "\n".join(f"| {c['label']} | {c['precision']:.3f} | {c['recall']:.3f} | "
+                          f"{c['f1']:.3f} | {c['support']} |" for c in result.per_class)
+    warnings = "\n".join(f"- {p['message']}" for p in report.get("problems", [])) or "- none"
+    return f"""---
+library_name: transformers
+pipeline_tag: text-classification
+tags: [finetune-tutor, text-classification]
+---
+
+# Text classifier: {data_name}
+
+Fine-tuned with Finetune Tutor from the `{cfg['model']}` base model using the `{cfg['method']}`
+method ({result.training.get('epochs_run')} epochs run, learning rate {cfg.get('lr') or 'default'},
+batch size {cfg['batch_size']}, max length {result.training.get('max_length')} tokens, seed
+{cfg['seed']}).
+
+## Data
+- Source: {data_name} (text column `{report.get('text_column')}`, label column
+  `{report.get('label_column')}`); {report.get('usable_rows')} usable rows of {report.get('rows')}.
+- Splits: {result.splits['train']} train / {result.splits['validation']} validation /
+  {result.splits['test']} test (stratified, seeded).
+- Labels ({len(labels)}): {', '.join(f'`{label}`' for label in labels)}
+- Data report notes:
+{warnings}
+
+## Results on the held-out test set
+| model | accuracy | macro-F1 |
+| --- | --- | --- |
+{chr(10).join(rows)}
+
+| class | precision | recall | F1 | support |
+| --- | --- | --- | --- | --- |
+{per_class}
+
+Training took {result.timings['train_seconds']} s ({result.timings['train_examples_per_second']}
+examples/s) on {result.hardware.get('gpu') or 'CPU'} ({result.hardware.get('threads')} threads).
+
+## Use
+```python
+from transformers import pipeline
+classify = pipeline("text-classification", model="PATH/TO/THIS/FOLDER")
+classify("your text", truncation=True)
+```
+
+## Intended use and limits
+- Intended for sorting short texts like those in the training data into the labels above; it
+  was trained as a learning exercise.
+- It only knows these labels: every input gets one of them, even when none fits.
+- Scores come from a small held-out set: expect lower accuracy on texts unlike the training
+  data (other topics, languages, or writing styles). Check the most-confused classes before
+  relying on it, and keep a person in the loop for decisions that matter.
+- Texts longer than {result.training.get('max_length')} tokens are cut short.
+"""
+
+
+def write_model_card(model_dir: Path, result) -> Path:
+    path = Path(model_dir) / "README.md"
+    path.write_text(render_model_card(result), encoding="utf-8")
+    return path
