@@ -24,12 +24,10 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
                   ignoring_self_events_enabled=True, request_verification_enabled=True)
     if settings.oauth:
         from slack_bolt.oauth.oauth_settings import OAuthSettings
-        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
         from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-        installations = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=services.db.engine)
+        installations = services.clients.installation_store
         states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=services.db.engine)
-        installations.metadata.create_all(services.db.engine)
         states.metadata.create_all(services.db.engine)
         kwargs["oauth_settings"] = OAuthSettings(client_id=settings.client_id, client_secret=settings.client_secret,
                                                  scopes=BOT_SCOPES, installation_store=installations,

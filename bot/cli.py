@@ -25,7 +25,8 @@ def _settings() -> Settings:
 
 def _logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("slack_bolt").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for noisy in ("slack_bolt", "alembic", "huey"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

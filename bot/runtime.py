@@ -71,7 +71,7 @@ class BotRuntime:
             claims = self.services.drips.due_claims()
             self.sender.submit(claims)
             if self.services.finetune is not None:
-                self.services.finetune.notify_reaped(self.services.client)
+                self.services.finetune.notify_reaped()
             return len(claims)
         finally:
             self._tick_lock.release()

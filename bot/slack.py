@@ -34,3 +34,39 @@ def open_dm(client: WebClient, user_id: str) -> str:
 def escape(text: str) -> str:
     """Escape user text for Slack mrkdwn so nobody can ping @channel or inject links through it."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class Clients:
+    """Web API clients per workspace: the one bot token, or in OAuth mode the token that workspace's
+    installation stored. Background work (drips, the worker, the reaper) has no Bolt context to
+    give it a client, so it asks here by team id."""
+
+    def __init__(self, api_url: str, token: str | None = None, installation_store=None):
+        self.api_url, self.token, self.installation_store = api_url, token, installation_store
+        self._default = make_client(api_url, token)
+        self._by_team: dict[str, WebClient] = {}
+
+    @property
+    def default(self) -> WebClient:
+        return self._default
+
+    def for_team(self, team_id: str | None) -> WebClient:
+        if self.installation_store is None or not team_id:
+            return self._default
+        if team_id not in self._by_team:
+            bot = self.installation_store.find_bot(enterprise_id=None, team_id=team_id)
+            if bot is None:
+                raise LookupError(f"no installation for team {team_id}")
+            self._by_team[team_id] = make_client(self.api_url, bot.bot_token)
+        return self._by_team[team_id]
+
+
+def installation_store_for(settings, engine):
+    """The SQLAlchemy installation store in the app's own database (OAuth mode), else None."""
+    if not settings.oauth:
+        return None
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+
+    store = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=engine)
+    store.metadata.create_all(engine)
+    return store

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot import finetune_views
 from bot.config import Settings, load_settings
 from bot.services.jobs import JobService
-from bot.slack import make_client
+from bot.slack import Clients, installation_store_for
 from bot.store import Database
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,10 @@ class WorkerContext:
     settings: Settings
     db: Database
     jobs: JobService
-    client: WebClient
+    clients: Clients
+
+    def client(self, team_id: str | None) -> WebClient:
+        return self.clients.for_team(team_id)
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +47,8 @@ def context() -> WorkerContext:
 
     settings = load_settings()
     db = Database(settings.db_url)
-    return WorkerContext(settings, db, JobService(db, Clock(), settings), make_client(settings.api_url, settings.bot_token))
+    clients = Clients(settings.api_url, settings.bot_token, installation_store_for(settings, db.engine))
+    return WorkerContext(settings, db, JobService(db, Clock(), settings), clients)
 
 
 def _update_job_message(ctx: WorkerContext, job_id: int) -> None:
@@ -53,7 +57,7 @@ def _update_job_message(ctx: WorkerContext, job_id: int) -> None:
         return
     msg = finetune_views.job_message(job)
     try:
-        ctx.client.chat_update(channel=job.channel, ts=job.message_ts, text=msg["text"], blocks=msg["blocks"])
+        ctx.client(job.team_id).chat_update(channel=job.channel, ts=job.message_ts, text=msg["text"], blocks=msg["blocks"])
     except SlackApiError as error:
         log.warning("could not update job %s message: %s", job_id, error.response.get("error"))
 
@@ -131,7 +135,7 @@ def _resolve_data(ctx: WorkerContext, job, request, out_dir: Path) -> str | None
         from training.errors import DataError
 
         try:
-            return str(download(ctx.client, request.data, job.user_id, out_dir / "upload"))
+            return str(download(ctx.client(job.team_id), request.data, job.user_id, out_dir / "upload"))
         except UploadError as error:
             raise DataError(error.code, error.message) from error
     return None  # hub data sets are loaded by the trainer
@@ -139,13 +143,14 @@ def _resolve_data(ctx: WorkerContext, job, request, out_dir: Path) -> str | None
 
 def _post_results(ctx: WorkerContext, job, result: dict) -> None:
     msg = finetune_views.results_message(job, result)
-    ctx.client.chat_postMessage(channel=job.channel, text=msg["text"], blocks=msg["blocks"])
+    client = ctx.client(job.team_id)
+    client.chat_postMessage(channel=job.channel, text=msg["text"], blocks=msg["blocks"])
     plots = (result.get("paths") or {}).get("plots") or []
     plots = [p for p in (plots.values() if isinstance(plots, dict) else plots) if Path(p).is_file()]
     if plots:
         uploads = [{"file": p, "filename": Path(p).name, "title": Path(p).stem.replace("_", " ")} for p in plots]
         try:
-            ctx.client.files_upload_v2(channel=job.channel, file_uploads=uploads,
+            client.files_upload_v2(channel=job.channel, file_uploads=uploads,
                                        initial_comment=f"Plots of fine-tune #{job.id}")
         except SlackApiError as error:
             log.warning("plot upload for job %s failed: %s", job.id, error.response.get("error"))
@@ -166,7 +171,7 @@ def run_prediction(job_id: int, user_id: str, text: str, view_id: str) -> None:
             log.exception("prediction with job %s failed", job_id)
             view = finetune_views.prediction_modal(job_id, text, None, "The prediction failed; try again.")
     try:
-        ctx.client.views_update(view_id=view_id, view=view)
+        ctx.client(job.team_id if job else None).views_update(view_id=view_id, view=view)
     except SlackApiError as error:
         log.warning("could not show prediction for job %s: %s", job_id, error.response.get("error"))
 

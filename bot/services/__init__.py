@@ -17,6 +17,7 @@ class Services:
     db: Database
     clock: Clock
     client: WebClient
+    clients: "Clients"
     users: "UserService"
     course: "CourseService"
     learning: "LearningService"
@@ -38,16 +39,17 @@ def build_services(settings: Settings, *, clock: Clock | None = None, client: We
     from bot.services.once import Once
     from bot.queue import queues_for
     from bot.services.users import UserService
-    from bot.slack import make_client
+    from bot.slack import Clients, installation_store_for
 
     clock = clock or Clock()
     db = db or Database(settings.db_url)
-    client = client or make_client(settings.api_url, settings.bot_token)
+    clients = Clients(settings.api_url, settings.bot_token, installation_store_for(settings, db.engine))
+    client = client or clients.default
     course = CourseService(settings.content_dir)
     users = UserService(db, clock, settings.admins)
     learning = LearningService(db, clock, course, users)
     jobs = JobService(db, clock, settings)
     drips = DripService(db, clock, course, learning, users, settings)
-    return Services(settings=settings, db=db, clock=clock, client=client, users=users, course=course,
+    return Services(settings=settings, db=db, clock=clock, client=client, clients=clients, users=users, course=course,
                     learning=learning, drips=drips, jobs=jobs, lessons=LessonSender(course, learning),
                     once=Once(db, clock), queues=queues_for(settings))

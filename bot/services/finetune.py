@@ -107,11 +107,12 @@ class FinetuneService:
             self._refresh(client, job_id)
         return outcome.message
 
-    def notify_reaped(self, client: WebClient) -> int:
+    def notify_reaped(self) -> int:
         """Tell the owners of jobs whose worker died; called from the bot's periodic tick."""
         reaped = self.services.jobs.reap_stale()
         for job in reaped:
             try:
+                client = self.services.clients.for_team(job.team_id)
                 self._refresh(client, job.id)
                 client.chat_postMessage(channel=job.channel, text=(
                     f"⚠️ Fine-tune #{job.id} stopped: {job.error_message} You can start it again with `/finetune`."))

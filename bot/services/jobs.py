@@ -20,6 +20,7 @@ MAX_RUNNING_PER_LEARNER = 1
 MAX_QUEUED_PER_LEARNER = 2
 MAX_ACTIVE_GLOBAL = 50
 HEARTBEAT_TIMEOUT = timedelta(seconds=90)
+VALIDATING_TIMEOUT = timedelta(minutes=10)  # the bot stopped between creating and queueing a job
 
 
 class JobRefused(Exception):
@@ -129,11 +130,18 @@ class JobService:
 
     def reap_stale(self) -> list[FinetuneJob]:
         """Running jobs whose worker stopped beating: mark them failed so their owners can be told."""
-        cutoff = self.clock.now() - self.heartbeat_timeout
+        now = self.clock.now()
+        cutoff = now - self.heartbeat_timeout
         with self.db.session() as session:
             stale = [job for job in session.scalars(select(FinetuneJob).where(FinetuneJob.state == "running"))
                      if job.heartbeat_at is None or as_utc(job.heartbeat_at) < cutoff]
+            stuck = [job for job in session.scalars(select(FinetuneJob).where(FinetuneJob.state == "validating"))
+                     if as_utc(job.created_at) < now - VALIDATING_TIMEOUT]
         reaped = []
+        for job in stuck:
+            if self.transition(job.id, ("validating",), "failed", error_code="validation_interrupted",
+                               error_message="The bot restarted while checking your data."):
+                reaped.append(self.get(job.id))
         for job in stale:
             if self.transition(job.id, ("running",), "failed", error_code="worker_lost",
                                error_message="The worker running this job stopped responding (it may have "
