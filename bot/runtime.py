@@ -58,7 +58,8 @@ class BotRuntime:
         self.services.db.upgrade()
         self.app: App = build_app(settings, self.services)
         self.services.drips.deliver = make_deliver(self.services)
-        self.sender = DripSender(self.services.drips, self.services.client, per_second=sends_per_second)
+        self.sender = DripSender(self.services.drips, self.services.client, per_second=sends_per_second,
+                                 client_for_team=self.services.clients.for_team)
         self._scheduler = None
         self._start_scheduler = start_scheduler
         self._tick_lock = threading.Lock()

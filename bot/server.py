@@ -41,7 +41,14 @@ class TutorWSGI:
         if length < 0 or length > MAX_BODY_BYTES:
             start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
             return [b"request body too large"]
-        return self.slack(environ, start_response)
+        if not environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "0").isdigit():  # Bolt's verifier raises on these
+            start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+            return [b"invalid request timestamp"]
+        try:
+            return self.slack(environ, start_response)
+        except (ValueError, TypeError, AttributeError):  # Bolt parses the body before checking its signature
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"malformed request body"]
 
 
 class HTTPServer:

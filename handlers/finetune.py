@@ -4,6 +4,7 @@ buttons, the Cancel button and "Try it"."""
 from __future__ import annotations
 
 import re
+import shlex
 
 from bot import finetune_views
 from bot.slack import escape
@@ -48,7 +49,8 @@ def register(app, services) -> None:
             from training.request import sample_datasets
 
             client.views_open(trigger_id=command["trigger_id"],
-                              view=finetune_views.request_modal(sorted(sample_datasets()), _offline_first(model_names())))
+                              view=finetune_views.request_modal(sorted(sample_datasets(), key=lambda n: (n != "support_tickets", n)),
+                                                                         _offline_first(model_names())))
             return
         if word == "check":
             text = text[len(word):].strip() + " check=yes"
@@ -66,9 +68,9 @@ def register(app, services) -> None:
             return option["value"] if option else element.get("value")
 
         lr = (picked("lr") or "").strip()
-        args = f"data={picked('data')} model={picked('model')} method={picked('method')} epochs={picked('epochs')}"
+        args = " ".join(f"{key}={shlex.quote(str(picked(key) or ''))}" for key in ("data", "model", "method", "epochs"))
         if lr:
-            args += f" lr={lr}"
+            args += f" lr={shlex.quote(lr)}"
         from training.errors import RequestError
 
         try:

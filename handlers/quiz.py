@@ -14,23 +14,28 @@ REVIEW_ACTION = re.compile(r"^review_answer_\d+$")
 def register(app, services) -> None:
     @app.action(QUIZ_ACTION)
     def quiz_answered(ack, body, action, client):
-        ack()
+        """The answer is stored BEFORE the ack (one short insert), so an acknowledged answer survives
+        a crash; everything else (the update in place, completion) happens after."""
         team_id, user_id = team_and_user(body)
         value = action_value(action)
-        if value.get("u") != user_id:
-            not_yours(client, body)
+        lesson_id, question_id = value.get("l"), value.get("q")
+        try:
+            choice = int(value.get("c", -1))
+            index = services.course.question_index(lesson_id, question_id)
+        except (KeyError, TypeError, ValueError):
+            ack()
             return
-        lesson_id, question_id, choice = value.get("l"), value.get("q"), int(value.get("c", -1))
-        if not services.course.has(lesson_id):
+        if value.get("u") != user_id or not 0 <= choice < len(services.course.lesson(lesson_id).quiz[index].choices):
+            ack()
+            if value.get("u") != user_id:
+                not_yours(client, body)
             return
-        lesson = services.course.lesson(lesson_id)
-        index = services.course.question_index(lesson_id, question_id)
-        if not 0 <= choice < len(lesson.quiz[index].choices):
-            return
-        outcome = services.learning.answer(team_id, user_id, lesson_id, question_id, choice)
-        services.drips.mark_opened(team_id, user_id)
+        outcome = services.learning.record_answer(team_id, user_id, lesson_id, question_id, choice)
+        ack()
         if not outcome.first:
             return  # a second click, a double click or a retry: the first answer stands, nothing changes
+        services.learning.settle(team_id, user_id, lesson_id, outcome)
+        services.drips.mark_opened(team_id, user_id)
         channel = body["channel"]["id"]
         msg = services.course.answered_question(lesson_id, index, outcome.choice, user_id)
         client.chat_update(channel=channel, ts=body["message"]["ts"], text=msg["text"], blocks=msg["blocks"])

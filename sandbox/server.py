@@ -5,6 +5,7 @@ Routes
   POST     /upload/<file_id>       step 2 of the external upload (raw bytes or multipart)
   GET      /files/<id>/[download/]<name>   file bytes; needs `Authorization: Bearer <bot token>`
   POST     /response/<token>       response_url
+  GET      /ui/files/<id>/<name>   file bytes for the browser page, no token, loopback clients only
   GET      /ui/...                 JSON for the browser UI, `/ui/events` is a server-sent-events stream
   POST     /ui/...                 what a person does in the browser (see `uiroutes`)
   GET      /, /<file>              static files from sandbox/static/
@@ -12,6 +13,7 @@ Routes
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import mimetypes
 import threading
@@ -28,6 +30,7 @@ from sandbox.webapi import WebApi
 
 STATIC_DIR = Path(__file__).with_name("static")
 SSE_KEEPALIVE_S = 15.0
+INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 PLACEHOLDER_PAGE = b"""<!doctype html><meta charset="utf-8"><title>Sandbox workspace</title>
 <h1>Sandbox Co</h1><p>The browser UI is not installed. JSON: <a href="/ui/workspace">/ui/workspace</a>,
 <a href="/ui/messages">/ui/messages</a>, <a href="/ui/journal">/ui/journal</a>; live changes at /ui/events.</p>"""
@@ -150,6 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._download(path[len("/files/"):])
             elif path.startswith("/response/") and verb == "POST":
                 self._response_url(path[len("/response/"):], body, content_type)
+            elif path.startswith("/ui/files/") and verb == "GET":
+                self._page_file(path[len("/ui/files/"):])
             elif path == "/ui/events" and verb == "GET":
                 self._events(query)
             elif path.startswith("/ui/"):
@@ -202,6 +207,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_bytes(404, b"file not found", "text/plain")
         else:
             self.send_bytes(200, data, record["mimetype"])
+
+    def _page_file(self, rest: str) -> None:
+        """The page shows plots and offers downloads without the bot token, so only a browser on
+        this machine may read them (the sandbox may listen on 0.0.0.0 inside a container)."""
+        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
+            self.send_bytes(403, b"forbidden: files are served to loopback clients only", "text/plain")
+            return
+        found = uiroutes.file_for_page(self.sandbox, rest.split("/", 1)[0])
+        if found is None:
+            self.send_bytes(404, b"file not found", "text/plain")
+            return
+        record, data = found
+        self.send_response(200)
+        self.send_header("Content-Type", record.get("mimetype") or "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if record.get("mimetype") not in INLINE_IMAGE_TYPES:  # an SVG or HTML file must not run here
+            self.send_header("Content-Disposition", "attachment")
+        self.end_headers()
+        self.wfile.write(data)
 
     def _response_url(self, token: str, body: bytes, content_type: str) -> None:
         try:

@@ -1,18 +1,25 @@
 """JSON endpoints for the browser UI: read the workspace, and act as a person in it.
 
-GET  workspace | messages?channel=&user= | journal?method=&kind=&after= | views?user=
+GET  workspace | messages?channel=&user= | journal?method=&kind=&after= | views?user= | commands
 POST slash {user, command, text, channel} | click {user, channel, ts | view_id, action_id, block_id, value}
      select {..., value} | pick_time {..., time} | submit {user, view_id, values} | close {user}
-     home {user} | dm {user, text} | upload?user=&name=&channel= (raw bytes) | bot_url {url}
+     home {user} | dm {user, text} | say {user, channel, text} | upload?user=&name=&channel= (raw bytes)
+     bot_url {url}
+GET  /ui/files/<file_id>/<name> (served by `server`): a file's bytes for the page, loopback only.
 Actions answer with a summary of the delivery to the bot ({kind, status, body, json, latency, error}).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from sandbox.delivery import Delivery
+from sandbox.messages import user_message
+from sandbox.payloads import slack_escape
 from sandbox.people import user_object
 
 if TYPE_CHECKING:
@@ -74,12 +81,55 @@ def _upload(sandbox: "SandboxServer", query: dict, body: bytes) -> dict:
     return {"ok": True, "file": file, "deliveries": [summary(d) for d in deliveries]}
 
 
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+
+
+def slash_commands(manifest: Path = MANIFEST) -> list[dict]:
+    """The app's slash commands as the manifest declares them, for the composer's autocomplete.
+
+    Read on each request so an edited manifest shows at once; no manifest (an installed wheel) means
+    no suggestions, not an error: commands typed by hand still go to the bot."""
+    if not manifest.is_file():
+        return []
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+    commands = (data.get("features") or {}).get("slash_commands") or []
+    return [{"command": c.get("command", ""), "description": c.get("description", ""),
+             "usage_hint": c.get("usage_hint", "")} for c in commands if isinstance(c, dict)]
+
+
+def _commands(sandbox: "SandboxServer", query: dict) -> dict:
+    return {"ok": True, "commands": slash_commands()}
+
+
+def _say(sandbox: "SandboxServer", args: dict) -> dict:
+    """A person writes in a channel; the app subscribes to DMs only, so no event goes out."""
+    user, text = args["user"], args["text"]
+    if sandbox.state.person(user) is None:
+        raise LookupError(f"no user {user!r} in the sandbox")
+    channel_id = sandbox.state.resolve_channel(args.get("channel") or "")
+    if channel_id is None:
+        raise ValueError(f"unknown channel {args.get('channel')!r}")
+    stored = sandbox.state.add_message(channel_id, user_message(user, slack_escape(text)))
+    return {"ok": True, "channel": channel_id, "ts": stored["ts"]}
+
+
+def file_for_page(sandbox: "SandboxServer", file_id: str) -> tuple[dict, bytes] | None:
+    """A file's record and bytes, for the page's <img> and download links (no token in a browser)."""
+    with sandbox.state.lock:
+        record = sandbox.state.files.get(file_id)
+        data = sandbox.state.file_bytes.get(file_id)
+    if record is None or data is None:
+        return None
+    return dict(record), data
+
+
 def _set_bot_url(sandbox: "SandboxServer", args: dict) -> dict:
     sandbox.deliverer.bot_url = args.get("url") or None
     return {"ok": True, "bot_url": sandbox.deliverer.bot_url}
 
 
-_READS = {"workspace": _workspace, "messages": _messages, "journal": _journal, "views": _views}
+_READS = {"workspace": _workspace, "messages": _messages, "journal": _journal, "views": _views,
+          "commands": _commands}
 _ACTIONS = {
     "slash": lambda s, a: summary(s.interactions.slash(a["user"], a["command"], a.get("text", ""),
                                                        a.get("channel"))),
@@ -93,5 +143,6 @@ _ACTIONS = {
     "close": lambda s, a: summary(s.interactions.close_view(a["user"])),
     "home": lambda s, a: summary(s.interactions.open_home(a["user"])),
     "dm": lambda s, a: summary(s.interactions.send_dm(a["user"], a["text"])),
+    "say": _say,
     "bot_url": _set_bot_url,
 }

@@ -14,6 +14,7 @@ import threading
 import queue as queue_module
 import time
 from dataclasses import dataclass
+from typing import Callable
 from datetime import datetime, time as dtime, timedelta, timezone
 
 from slack_sdk import WebClient
@@ -238,8 +239,12 @@ class Pacer:
 class DripSender:
     """Sends claimed deliveries from a queue on background threads, paced; records each outcome."""
 
-    def __init__(self, service: DripService, client: WebClient, per_second: float = 20.0, threads: int = 4):
+    def __init__(self, service: DripService, client: WebClient, per_second: float = 20.0, threads: int = 4,
+                 client_for_team: Callable[[str], WebClient] | None = None):
+        """`client_for_team` (e.g. `Clients.for_team`) picks each workspace's token in OAuth mode;
+        without it every delivery uses `client`."""
         self.service, self.client = service, client
+        self.client_for_team = client_for_team
         self.pacer = Pacer(per_second)
         self.queue: queue_module.Queue[Claim | None] = queue_module.Queue()
         self._threads = [threading.Thread(target=self._run, name=f"drip-sender-{i}", daemon=True)
@@ -278,18 +283,46 @@ class DripSender:
                 self.queue.task_done()
 
     def send(self, claim: Claim) -> None:
+        """Attempt one delivery; transient errors retry the whole delivery only while nothing of it has
+        reached the learner, so a retry never repeats a lesson page they already have."""
         if not self.service.mark_sending(claim):
             return
         for attempt in range(TRANSIENT_RETRIES + 1):
             self.pacer.wait()
+            client = None
             try:
-                channel, ts, lesson_id, status = self.service.deliver(self.client, claim)
+                client = PostRecorder(self.client_for_team(claim.team_id) if self.client_for_team else self.client)
+                channel, ts, lesson_id, status = self.service.deliver(client, claim)
                 self.service.finish(claim, status, lesson_id=lesson_id, channel=channel, ts=ts)
                 return
             except SlackApiError as error:
-                code = error.response.get("error", "unknown_error")
-                if code in PERMANENT_ERRORS or attempt == TRANSIENT_RETRIES:
-                    self.service.finish(claim, "failed", error=code)
-                    log.warning("drip to %s failed: %s", claim.user_id, code)
+                code = str(error.response.get("error") or "unknown_error")
+                posted = bool(client and client.posted)
+                if code in PERMANENT_ERRORS or attempt == TRANSIENT_RETRIES or posted:
+                    self._record_failure(claim, code + (" (after a partial send)" if posted else ""))
                     return
-                time.sleep(min(30.0, 0.5 * 2 ** attempt))
+            except Exception as error:  # a bug or a dropped connection: recorded, never left "sending"
+                log.exception("drip delivery %s failed unexpectedly", claim.delivery_id)
+                self._record_failure(claim, f"{type(error).__name__}: {error}"[:200])
+                return
+            time.sleep(min(30.0, 0.5 * 2 ** attempt))
+
+    def _record_failure(self, claim: Claim, error: str) -> None:
+        self.service.finish(claim, "failed", error=error)
+        log.warning("drip to %s failed: %s", claim.user_id, error)
+
+
+class PostRecorder:
+    """The Web API client for one delivery attempt, noting whether any message went out."""
+
+    def __init__(self, client: WebClient):
+        self._client = client
+        self.posted = False
+
+    def chat_postMessage(self, **kwargs):  # noqa: N802 (slack_sdk's name)
+        response = self._client.chat_postMessage(**kwargs)
+        self.posted = True
+        return response
+
+    def __getattr__(self, name: str):
+        return getattr(self._client, name)

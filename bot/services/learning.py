@@ -126,11 +126,20 @@ class LearningService:
 
     # --- quiz --------------------------------------------------------------------------------
     def answer(self, team_id: str, user_id: str, lesson_id: str, question_id: str, choice: int) -> AnswerOutcome:
+        """Record the answer and complete the lesson when it was the last one (both steps)."""
+        outcome = self.record_answer(team_id, user_id, lesson_id, question_id, choice)
+        if outcome.first:
+            self.settle(team_id, user_id, lesson_id, outcome)
+        return outcome
+
+    def record_answer(self, team_id: str, user_id: str, lesson_id: str, question_id: str,
+                      choice: int) -> AnswerOutcome:
+        """Store the first answer, in one short transaction, so it can be written before Slack is
+        acknowledged: an acknowledged answer is never lost, even if the process dies right after."""
         lesson = self.course.lesson(lesson_id)
         question = next(q for q in lesson.quiz if q.id == question_id)
         correct = question.choices[choice] == question.answer
         now = self.clock.now()
-        self.start(team_id, user_id, lesson_id)
         try:
             with self.db.session() as session:
                 session.add(QuizAnswer(team_id=team_id, user_id=user_id, lesson_id=lesson_id,
@@ -144,7 +153,12 @@ class LearningService:
                     QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id,
                     QuizAnswer.lesson_id == lesson_id, QuizAnswer.question_id == question_id)).one()
                 return AnswerOutcome(first=False, correct=stored.correct, choice=stored.choice)
-        outcome = AnswerOutcome(first=True, correct=correct, choice=choice)
+        return AnswerOutcome(first=True, correct=correct, choice=choice)
+
+    def settle(self, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome) -> AnswerOutcome:
+        """After an answer: complete the lesson (once) when every question has its answer."""
+        lesson = self.course.lesson(lesson_id)
+        self.start(team_id, user_id, lesson_id)
         answers = self.answers(team_id, user_id, lesson_id)
         if len(answers) >= len(lesson.quiz):
             score = sum(1 for a in answers.values() if a.correct)

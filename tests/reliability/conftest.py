@@ -1,0 +1,57 @@
+"""Fixtures for the reliability suite: a bot on each storage backend, and helpers that count what was stored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.store.models import Base
+from tests.conftest import start_tutor, stop_tutor
+
+ADA, LIN = "U0ADA", "U0LIN"  # Ada is a workspace admin in the sandbox; Lin is not
+TOKEN, SECRET = "xoxb-test-token", "test-secret"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_tutor(request, tmp_path):
+    """A running bot on SQLite, then on Postgres + Redis (skipped when those services are absent)."""
+    if request.param == "sqlite":
+        running = start_tutor(tmp_path)
+    else:
+        running = start_tutor(tmp_path, database_url=request.getfixturevalue("postgres_url"),
+                              redis_url=request.getfixturevalue("redis_url"))
+    yield running
+    stop_tutor(running)
+
+
+def stored_rows(tutor) -> dict[str, int]:
+    """Row counts of every product table except the apply-once keys, which may record refusals' ids."""
+    counts = {}
+    with tutor.services.db.session() as session:
+        for table in Base.metadata.sorted_tables:
+            counts[table.name] = session.scalar(select(func.count()).select_from(table))
+    return counts
+
+
+def web_api_calls(tutor) -> list[dict]:
+    return tutor.ws.journal(kind="api")
+
+
+def buttons(message: dict, prefix: str) -> list[dict]:
+    return [e for b in message.get("blocks", []) if b.get("type") == "actions"
+            for e in b.get("elements", []) if e.get("action_id", "").startswith(prefix)]
+
+
+def text_of(message: dict) -> str:
+    return message.get("text", "") + json.dumps(message.get("blocks", []), ensure_ascii=False)
+
+
+def all_bot_text(tutor) -> str:
+    """Everything the bot posted, updated or answered, ephemeral messages and responses included."""
+    parts = [text_of(m) for m in tutor.ws.messages(include_ephemeral=True)]
+    parts += [json.dumps(e.get("args", {}), ensure_ascii=False) for e in tutor.ws.journal(kind="api")]
+    parts += [json.dumps(e, ensure_ascii=False, default=str) for e in tutor.ws.journal()
+              if e.get("kind") not in ("api", "delivery")]
+    return "\n".join(parts)

@@ -1,0 +1,120 @@
+"""Requests the bot must refuse (forged, stale, unsigned, malformed, oversized) store nothing and call
+nothing; Slack's retries and double clicks apply once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.parse
+
+import pytest
+
+from sandbox import payloads
+from sandbox.delivery import FORM, JSON
+from sandbox.signing import signed_headers
+from tests.reliability.conftest import LIN, SECRET, stored_rows, web_api_calls
+
+SLASH_BODY = urllib.parse.urlencode({"command": "/lesson", "text": "1.1", "user_id": LIN, "team_id": "T0SANDBOX",
+                                     "channel_id": "C0GENERAL", "trigger_id": "1.2.3",
+                                     "response_url": "http://127.0.0.1:9/nowhere"}).encode()
+
+
+def assert_nothing_happened(tutor) -> None:
+    time.sleep(0.3)  # anything a listener started after the ack would have begun by now
+    assert sum(stored_rows(tutor).values()) == 0, stored_rows(tutor)
+    # auth.test is Bolt's read-only "who am I", made for any signed request; anything else is an effect
+    assert [c["method"] for c in web_api_calls(tutor) if c["method"] != "auth.test"] == []
+
+
+def raw_signed_headers(body: bytes) -> dict:
+    """Slack's v0 signature over the raw bytes (the sandbox helper needs UTF-8 text)."""
+    stamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": "v0=" + digest}
+
+
+def send_raw(tutor, body: bytes, headers: dict, content_type: str = FORM):
+    return tutor.ws._server.deliverer.send("raw", None, body, content_type, sign=False, extra_headers=headers)
+
+
+def test_forged_signature_is_refused(backend_tutor):
+    delivery = backend_tutor.ws.slash(LIN, "/lesson", "1.1", signing_secret="not-the-secret")
+    assert delivery.status == 401
+    assert_nothing_happened(backend_tutor)
+
+
+def test_stale_timestamp_is_refused_even_when_signed_right(backend_tutor):
+    six_minutes_ago = int(time.time()) - 6 * 60
+    delivery = backend_tutor.ws.slash(LIN, "/lesson", "1.1", timestamp=six_minutes_ago)
+    assert delivery.status == 401
+    assert_nothing_happened(backend_tutor)
+
+
+def test_replayed_body_with_its_old_headers_is_refused(backend_tutor):
+    """A captured request replayed later: the signature is genuine, the timestamp too old."""
+    headers = signed_headers(SECRET, SLASH_BODY, int(time.time()) - 3600)
+    assert send_raw(backend_tutor, SLASH_BODY, headers).status == 401
+    assert_nothing_happened(backend_tutor)
+
+
+@pytest.mark.parametrize("drop", ["X-Slack-Signature", "X-Slack-Request-Timestamp", "both"])
+def test_missing_headers_are_refused(backend_tutor, drop):
+    headers = signed_headers(SECRET, SLASH_BODY)
+    for name in (["X-Slack-Signature", "X-Slack-Request-Timestamp"] if drop == "both" else [drop]):
+        headers.pop(name)
+    assert send_raw(backend_tutor, SLASH_BODY, headers).status == 401
+    assert_nothing_happened(backend_tutor)
+
+
+def test_non_numeric_timestamp_is_refused(backend_tutor):
+    headers = signed_headers(SECRET, SLASH_BODY, "yesterday")
+    assert send_raw(backend_tutor, SLASH_BODY, headers).status in (400, 401)
+    assert_nothing_happened(backend_tutor)
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b"payload=%7Bnot+json", FORM),                    # bad JSON inside payload=
+    (b"payload=%5B1%2C2%5D", FORM),                    # JSON, but not an object
+    (b"{\"type\": \"event_callback\", \"event\": ", JSON),  # truncated JSON body
+    (b"\xff\xfe\x00garbage", FORM),                    # not UTF-8
+    (b"", FORM),                                       # empty
+], ids=["bad-json-payload", "payload-not-object", "truncated-json", "not-utf8", "empty"])
+def test_signed_but_malformed_bodies_store_nothing(backend_tutor, body, content_type):
+    headers = raw_signed_headers(body)
+    delivery = send_raw(backend_tutor, body, headers, content_type)
+    assert delivery.status in (400, 401, 404), (delivery.status, delivery.body)
+    assert "Traceback" not in delivery.body
+    assert_nothing_happened(backend_tutor)
+
+
+def test_oversized_body_is_refused_before_bolt(backend_tutor):
+    body = b"command=%2Flesson&text=" + b"a" * (1024 * 1024 + 10)
+    delivery = send_raw(backend_tutor, body, signed_headers(SECRET, body))
+    assert delivery.status == 413 or delivery.status is None, delivery.status  # None: the server hung up early
+    assert_nothing_happened(backend_tutor)
+
+
+def test_url_verification_answers_the_challenge(backend_tutor):
+    delivery = backend_tutor.ws.url_verification("chal-3f9a")
+    assert delivery.status == 200
+    assert "chal-3f9a" in delivery.body
+    assert_nothing_happened(backend_tutor)
+
+
+def test_event_retries_apply_once(backend_tutor):
+    """Slack resends an event (same event_id, X-Slack-Retry-Num 1, 2, 3) when it thinks we missed it."""
+    ws = backend_tutor.ws
+    event = {"type": "app_home_opened", "user": LIN, "channel": ws.dm_channel(LIN), "tab": "home",
+             "event_ts": ws.state.ids.new_ts()}
+    envelope = payloads.event_callback(ws.state, event)
+    body = json.dumps(envelope).encode()
+    first = ws._server.deliverer.send("event", envelope, body, JSON)
+    retries = [ws._server.deliverer.send("event", envelope, body, JSON,
+                                         extra_headers={"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"})
+               for n in (1, 2, 3)]
+    assert first.status == 200 and all(r.status == 200 for r in retries)
+    ws.wait_for(lambda: ws.journal("views.publish"))
+    time.sleep(0.5)
+    assert len(ws.journal("views.publish")) == 1
