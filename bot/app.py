@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 
@@ -11,6 +12,7 @@ from bot.services import Services, build_services
 
 log = logging.getLogger(__name__)
 
+LISTENER_THREADS = 32
 BOT_SCOPES = ["chat:write", "commands", "im:history", "im:write", "users:read", "files:read", "files:write"]
 SORRY = "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment."
 BUSY = "I'm having trouble reaching my database right now. Please try again shortly — nothing was lost."
@@ -20,8 +22,11 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
     """A Bolt app for these settings: HTTP or Socket Mode is the caller's choice."""
     settings.require_slack()
     services = services or build_services(settings, clock=clock)
+    # Bolt's default pool has 5 threads, shared by acks and the slow work after them: under load,
+    # acks queue behind other learners' Web API calls. A larger pool keeps acks prompt.
     kwargs = dict(signing_secret=settings.signing_secret, process_before_response=False,
-                  ignoring_self_events_enabled=True, request_verification_enabled=True)
+                  ignoring_self_events_enabled=True, request_verification_enabled=True,
+                  listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"))
     if settings.oauth:
         from slack_bolt.oauth.oauth_settings import OAuthSettings
         from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore

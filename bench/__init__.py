@@ -1,0 +1,1 @@
+"""Benchmarks (issue 8): scripts run by hand, figures published in docs/benchmarks.md."""

@@ -1,0 +1,240 @@
+"""Trainer throughput, quality and hardware utilisation (issue 8), against a no-code-style baseline.
+
+The baseline trains the way popular no-code trainers do by default: every example padded to 128
+tokens, the transformers Trainer with its default arguments; same model, data split, epochs, learning
+rate and batch size as the project's `full` run. Tokens/s counts real (non-padding) tokens for every
+row, so it is comparable; MFU = tokens/s × 6 × non-embedding params ÷ the measured fp32 matmul rate.
+
+    .venv/bin/python -m bench.trainer --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from bench.targets import finish
+
+REPO = Path(__file__).resolve().parent.parent
+DATASETS = REPO.parent / "shared" / "datasets"
+BASELINE_LENGTH = 128
+
+
+class PeakRSS:
+    """Samples this process's resident memory every 20 ms; `peak_mb` is the high-water mark inside."""
+
+    def __enter__(self) -> "PeakRSS":
+        self._process, self._stop, self.peak = psutil.Process(), threading.Event(), 0
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._process.memory_info().rss)
+            self._stop.wait(0.02)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak / 1e6
+
+
+def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
+    import torch
+
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b  # warm-up
+    started = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * size ** 3 * repeats / (time.perf_counter() - started) / 1e9
+
+
+def write_csv(path: Path, rows: list[tuple[str, str]]) -> str:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    return str(path)
+
+
+def sms_subset(size: int, seed: int) -> list[tuple[str, str]]:
+    lines = (DATASETS / "sms_spam" / "SMSSpamCollection.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    rows = [(text, label) for label, text in (line.split("\t", 1) for line in lines if "\t" in line)]
+    random.Random(seed).shuffle(rows)
+    return rows[:size]
+
+
+def banking_subset(split: str, per_class: int, seed: int, classes: int = 77) -> list[tuple[str, str]]:
+    """`per_class` rows of each of the first `classes` intents (sorted by name), shuffled by `seed`."""
+    with (DATASETS / "banking77" / f"{split}.csv").open(newline="") as handle:
+        rows = [(r["text"], r["category"]) for r in csv.DictReader(handle)]
+    random.Random(seed).shuffle(rows)
+    keep = set(sorted({label for _, label in rows})[:classes])
+    rows = [row for row in rows if row[1] in keep]
+    taken: dict[str, int] = {}
+    chosen = []
+    for text, label in rows:
+        if taken.get(label, 0) < per_class:
+            taken[label] = taken.get(label, 0) + 1
+            chosen.append((text, label))
+    return chosen
+
+
+def run_project(config) -> dict:
+    """The project's trainer; frozen's later-epoch time comes from its progress events."""
+    from training.trainer import train
+
+    events: list[tuple[float, float]] = []
+
+    def on_progress(progress) -> None:
+        if progress.phase == "training":
+            events.append((time.perf_counter(), progress.epoch))
+
+    with PeakRSS() as memory:
+        result = train(config, on_progress=on_progress)
+    later_epoch_s = None
+    if len(events) >= 2 and events[-1][1] > events[0][1]:
+        later_epoch_s = (events[-1][0] - events[0][0]) / (events[-1][1] - events[0][1])
+    return {"train_seconds": result.timings["train_seconds"], "epochs_run": result.training["epochs_run"],
+            "accuracy": result.metrics["accuracy"], "macro_f1": result.metrics["macro_f1"],
+            "train_examples": result.splits["train"] if isinstance(result.splits.get("train"), int) else None,
+            "examples_per_s": result.timings["train_examples_per_second"], "peak_mb": memory.peak_mb,
+            "max_length": result.training["max_length"], "later_epoch_s": later_epoch_s}
+
+
+def run_baseline(train_csv: str, test_csv: str | None, epochs: int, lr: float, batch_size: int,
+                 out_dir: str, seed: int = 42) -> dict:
+    """Pad to 128, Trainer defaults; the same split the project's trainer makes from the same files."""
+    import torch
+    from transformers import Trainer, TrainingArguments, set_seed
+
+    from training.data import load_table, usable_examples
+    from training.metrics import classification_metrics
+    from training.models import load_classifier, load_tokenizer, resolve
+    from training.splits import make_splits
+
+    set_seed(seed)
+    texts, labels = usable_examples(load_table(train_csv))
+    test_pairs = usable_examples(load_table(test_csv)) if test_csv else None
+    splits = make_splits(texts, labels, test_pairs, seed=seed)
+    names = sorted(set(labels))
+    label2id = {name: i for i, name in enumerate(names)}
+    spec = resolve("minilm")
+    tokenizer = load_tokenizer(spec)
+    model = load_classifier(spec, names, seed)
+    encoded = tokenizer(splits.train[0], padding="max_length", truncation=True, max_length=BASELINE_LENGTH)
+    rows = [{"input_ids": ids, "attention_mask": mask, "labels": label2id[y]}
+            for ids, mask, y in zip(encoded["input_ids"], encoded["attention_mask"], splits.train[1])]
+    args = TrainingArguments(output_dir=out_dir, num_train_epochs=epochs, learning_rate=lr,
+                             per_device_train_batch_size=batch_size, report_to="none", use_cpu=True,
+                             disable_tqdm=True)
+    trainer = Trainer(model=model, args=args, train_dataset=rows)
+    with PeakRSS() as memory:
+        started = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - started
+    model.eval()
+    predicted = []
+    with torch.no_grad():
+        for start in range(0, len(splits.test[0]), 64):
+            batch = tokenizer(splits.test[0][start:start + 64], padding="max_length", truncation=True,
+                              max_length=BASELINE_LENGTH, return_tensors="pt")
+            predicted += [names[i] for i in model(**batch).logits.argmax(-1).tolist()]
+    scores = classification_metrics(splits.test[1], predicted, names, splits.test[0])
+    return {"train_seconds": seconds, "epochs_run": epochs, "accuracy": scores["accuracy"],
+            "macro_f1": scores["macro_f1"], "examples_per_s": len(rows) * epochs / seconds,
+            "peak_mb": memory.peak_mb, "train_texts": splits.train[0]}
+
+
+def real_tokens(texts: list[str], max_length: int) -> int:
+    from training.models import load_tokenizer, resolve
+
+    tokenizer = load_tokenizer(resolve("minilm"))
+    return sum(min(len(ids), max_length) for ids in tokenizer(texts)["input_ids"])
+
+
+def non_embedding_params() -> int:
+    from training.models import load_classifier, resolve
+
+    model = load_classifier(resolve("minilm"), ["a", "b"], 42)
+    return sum(p.numel() for name, p in model.named_parameters() if "embeddings" not in name)
+
+
+def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, work: Path) -> list[dict]:
+    from training.config import DEFAULT_BATCH, DEFAULT_LR, TrainConfig
+
+    rows = []
+    base = run_baseline(train_csv, test_csv, epochs, DEFAULT_LR["full"], DEFAULT_BATCH, str(work / f"{name}-base"))
+    train_texts = base.pop("train_texts")
+    base_tokens = real_tokens(train_texts, BASELINE_LENGTH)
+    rows.append({"data": name, "method": "baseline", **base,
+                 "tokens_per_s": base_tokens * epochs / base["train_seconds"]})
+    print(f"  {name} baseline: {base['examples_per_s']:.1f} ex/s, acc {base['accuracy']:.3f}", flush=True)
+    for method in ("full", "frozen", "lora"):
+        config = TrainConfig(out_dir=str(work / f"{name}-{method}"), data_path=train_csv, test_path=test_csv,
+                             model="minilm", method=method, epochs=epochs, batch_size=DEFAULT_BATCH,
+                             early_stopping_patience=epochs)
+        run = run_project(config)
+        tokens = real_tokens(train_texts, run["max_length"])
+        run["tokens_per_s"] = tokens * run["epochs_run"] / max(run["train_seconds"], 1e-9)
+        rows.append({"data": name, "method": method, **run})
+        print(f"  {name} {method}: {run['examples_per_s']:.1f} ex/s, acc {run['accuracy']:.3f}", flush=True)
+    for row in rows:
+        row["speedup"] = row["examples_per_s"] / rows[0]["examples_per_s"]
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small subsets (< 5 min on 2 cores)")
+    parser.add_argument("--epochs", type=int, default=None, help="default 1 with --quick, else 3")
+    args = parser.parse_args()
+    epochs = args.epochs or (1 if args.quick else 3)
+    # quick: ~120 training rows each, Banking77 cut to 10 intents, so 8 runs fit a busy 2-core box.
+    sms_size, banking_train, banking_test, intents = (175, 12, 4, 10) if args.quick else (5572, 130, 40, 77)
+    started = time.perf_counter()
+    gflops = matmul_gflops()
+    params = non_embedding_params()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        sms = write_csv(work / "sms.csv", sms_subset(sms_size, 42))
+        bank_train = write_csv(work / "banking_train.csv", banking_subset("train", banking_train, 42, intents))
+        bank_test = write_csv(work / "banking_test.csv", banking_subset("test", banking_test, 42, intents))
+        rows = bench_dataset("sms_spam", sms, None, epochs, work)
+        rows += bench_dataset("banking77", bank_train, bank_test, epochs, work)
+    print(f"fp32 matmul 2048x2048: {gflops:.1f} GFLOP/s; MiniLM non-embedding params: {params / 1e6:.2f} M")
+    print(f"{'data':10} {'method':8} {'ex/s':>7} {'tok/s':>8} {'acc':>6} {'F1':>6} {'peak MB':>8} {'x base':>7}")
+    for r in rows:
+        print(f"{r['data']:10} {r['method']:8} {r['examples_per_s']:>7.1f} {r['tokens_per_s']:>8.0f} "
+              f"{r['accuracy']:>6.3f} {r['macro_f1']:>6.3f} {r['peak_mb']:>8.0f} {r['speedup']:>7.2f}")
+    print(f"total wall time: {time.perf_counter() - started:.0f} s")
+    targets = []
+    for data in ("sms_spam", "banking77"):
+        base = next(r for r in rows if r["data"] == data and r["method"] == "baseline")
+        full = next(r for r in rows if r["data"] == data and r["method"] == "full")
+        frozen = next(r for r in rows if r["data"] == data and r["method"] == "frozen")
+        mfu = full["tokens_per_s"] * 6 * params / (gflops * 1e9)
+        full_epoch_s = full["train_seconds"] / max(full["epochs_run"], 1e-9)
+        frozen_ratio = full_epoch_s / frozen["later_epoch_s"] if frozen["later_epoch_s"] else 0.0
+        accuracy_gap = 100 * (base["accuracy"] - full["accuracy"])
+        targets += [(f"{data}_full_speedup", full["speedup"], ">= 3.5x baseline ex/s", full["speedup"] >= 3.5),
+                    (f"{data}_accuracy_gap_points", accuracy_gap, "<= 1 below baseline", accuracy_gap <= 1),
+                    (f"{data}_full_mfu", mfu, ">= 0.6", mfu >= 0.6),
+                    (f"{data}_frozen_later_epoch_speedup", frozen_ratio, ">= 20x a full epoch", frozen_ratio >= 20)]
+    finish(targets)
+
+
+if __name__ == "__main__":
+    main()
