@@ -58,7 +58,9 @@ def run_checks(env) -> Iterator[tuple[bool, str, str]]:
             response = make_client(settings.api_url, settings.bot_token).auth_test()
             yield True, "Slack token", f"works for team {response.get('team')} as {response.get('user')}"
         except Exception as error:
-            yield False, "Slack token", f"auth.test failed ({getattr(getattr(error, 'response', None), 'get', lambda *_: type(error).__name__)('error')}): check SLACK_BOT_TOKEN and SLACK_API_URL"
+            response = getattr(error, "response", None)
+            reason = response.get("error") if response is not None else type(error).__name__
+            yield False, "Slack token", f"auth.test failed ({reason}): check SLACK_BOT_TOKEN and SLACK_API_URL"
     try:
         import importlib.util
 

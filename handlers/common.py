@@ -41,3 +41,22 @@ def without_actions(blocks: list[dict], note: str) -> list[dict]:
     kept = [block for block in blocks if block.get("type") != "actions"]
     kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     return kept
+
+
+def own_click(body: dict, action: dict, client, what: str) -> tuple[str, str, dict] | None:
+    """(team_id, user_id, value) when the clicker owns the button's message; otherwise tell the
+    clicker it is someone else's and return None. Our button values carry the owner as `u`."""
+    team_id, user_id = team_and_user(body)
+    value = action_value(action)
+    if value.get("u") != user_id:
+        not_yours(client, body, what)
+        return None
+    return team_id, user_id, value
+
+
+def retire_buttons(client, body: dict, note: str) -> None:
+    """Replace the clicked message's buttons with a note, so it reads as done."""
+    message = body.get("message") or {}
+    if message.get("ts"):
+        client.chat_update(channel=body["channel"]["id"], ts=message["ts"], text=message.get("text", ""),
+                           blocks=without_actions(message.get("blocks", []), note))

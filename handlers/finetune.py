@@ -8,7 +8,7 @@ import shlex
 
 from bot import finetune_views
 from bot.slack import escape
-from handlers.common import action_value, not_yours, team_and_user
+from handlers.common import action_value, not_yours, own_click, team_and_user
 
 EXERCISE_ACTION = re.compile(r"^exercise_run_\d+$")
 UPLOAD_ACTION = re.compile(r"^finetune_upload_(check|train)$")
@@ -90,11 +90,9 @@ def register(app, services) -> None:
     @app.action(EXERCISE_ACTION)
     def exercise_clicked(ack, body, action, client):
         ack()
-        team_id, user_id = team_and_user(body)
-        value = action_value(action)
-        if value.get("u") != user_id:
-            not_yours(client, body, "lesson")
+        if not (click := own_click(body, action, client, "lesson")):
             return
+        team_id, user_id, value = click
         message = body.get("message") or {}
         if not services.once.claim(f"exercise:{team_id}:{user_id}:{message.get('ts')}:{action['action_id']}"):
             return
@@ -105,11 +103,9 @@ def register(app, services) -> None:
     @app.action("finetune_cancel")
     def cancel_clicked(ack, body, action, client):
         ack()
-        team_id, user_id = team_and_user(body)
-        value = action_value(action)
-        if value.get("u") != user_id:
-            not_yours(client, body, "run")
+        if not (click := own_click(body, action, client, "run")):
             return
+        team_id, user_id, value = click
         reply = finetune.cancel(client, team_id, user_id, int(value.get("j", 0)))
         client.chat_postEphemeral(channel=body["channel"]["id"], user=user_id, text=reply)
 
@@ -163,11 +159,9 @@ def register(app, services) -> None:
     @app.action(UPLOAD_ACTION)
     def upload_clicked(ack, body, action, client):
         ack()
-        team_id, user_id = team_and_user(body)
-        value = action_value(action)
-        if value.get("u") != user_id:
-            not_yours(client, body, "file")
+        if not (click := own_click(body, action, client, "file")):
             return
+        team_id, user_id, value = click
         check = action["action_id"].endswith("check")
         args = f"upload={value.get('f')}" + (" check=yes" if check else "")
         if not check and not services.once.claim(f"upload-train:{team_id}:{user_id}:{value.get('f')}:{body.get('message', {}).get('ts')}"):

@@ -7,7 +7,7 @@ import re
 
 from bot import views
 from bot.slack import escape
-from handlers.common import action_value, not_yours, team_and_user, without_actions
+from handlers.common import own_click, retire_buttons
 
 LESSON_ID = re.compile(r"^\d+\.\d+$")
 
@@ -56,36 +56,27 @@ def register(app, services) -> None:
     @app.action("lesson_continue")
     def continue_clicked(ack, body, action, client):
         ack()
-        team_id, user_id = team_and_user(body)
-        value = action_value(action)
-        if value.get("u") != user_id:
-            not_yours(client, body, "lesson")
+        if not (click := own_click(body, action, client, "lesson")):
             return
+        team_id, user_id, value = click
         lesson_id, page = value.get("l"), int(value.get("p", 0))
         if not services.course.has(lesson_id):
             return
         services.drips.mark_opened(team_id, user_id)
         if not services.learning.reach_page(team_id, user_id, lesson_id, page):
             return  # a double click or a retry: that page was sent already
-        message = body.get("message") or {}
-        if message.get("ts"):
-            client.chat_update(channel=body["channel"]["id"], ts=message["ts"], text=message.get("text", ""),
-                               blocks=without_actions(message.get("blocks", []), "✓ continued below"))
+        retire_buttons(client, body, "✓ continued below")
         sender.send_page(client, team_id, user_id, lesson_id, page)
 
     @app.action("lesson_next")
     def next_clicked(ack, body, action, client):
         ack()
-        team_id, user_id = team_and_user(body)
-        value = action_value(action)
-        if value.get("u") != user_id:
-            not_yours(client, body, "lesson")
+        if not (click := own_click(body, action, client, "lesson")):
             return
+        team_id, user_id, value = click
         lesson_id = value.get("l")
-        message = body.get("message") or {}
-        if not services.course.has(lesson_id) or not services.once.claim(f"next:{team_id}:{user_id}:{message.get('ts')}"):
+        message_ts = (body.get("message") or {}).get("ts")
+        if not services.course.has(lesson_id) or not services.once.claim(f"next:{team_id}:{user_id}:{message_ts}"):
             return  # a double click or a retry: the next lesson was sent already
-        if message.get("ts"):
-            client.chat_update(channel=body["channel"]["id"], ts=message["ts"], text=message.get("text", ""),
-                               blocks=without_actions(message.get("blocks", []), f"▶ on to lesson {lesson_id}"))
+        retire_buttons(client, body, f"▶ on to lesson {lesson_id}")
         sender.send_lesson(client, team_id, user_id, lesson_id)

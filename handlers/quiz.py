@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot import views
-from handlers.common import action_value, not_yours, team_and_user
+from handlers.common import action_value, not_yours, own_click, team_and_user
 
 QUIZ_ACTION = re.compile(r"^quiz_answer_\d+$")
 REVIEW_ACTION = re.compile(r"^review_answer_\d+$")
@@ -46,11 +46,9 @@ def register(app, services) -> None:
     @app.action(REVIEW_ACTION)
     def review_answered(ack, body, action, client):
         ack()
-        team_id, user_id = team_and_user(body)
-        value = action_value(action)
-        if value.get("u") != user_id:
-            not_yours(client, body, "review")
+        if not (click := own_click(body, action, client, "review")):
             return
+        team_id, user_id, value = click
         item = services.learning.review_item(int(value.get("r", 0)))
         if item is None or item.user_id != user_id or item.team_id != team_id:
             return

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.store import Database
+
+if TYPE_CHECKING:
+    from bot.queue import Queues
+    from bot.services.course import CourseService
+    from bot.services.drips import DripService
+    from bot.services.finetune import FinetuneService
+    from bot.services.jobs import JobService
+    from bot.services.learning import LearningService
+    from bot.services.lesson_sender import LessonSender
+    from bot.services.once import Once
+    from bot.services.users import UserService
+    from bot.slack import Clients
 
 
 @dataclass
