@@ -119,3 +119,23 @@ def test_bad_request_gets_a_clear_message_and_no_job(tutor):
     for reply in replies:
         assert "⚠️" in reply["text"] and "Traceback" not in reply["text"]
     assert latest_job(tutor) is None
+
+
+def test_queued_job_survives_a_restart_of_bot_and_worker(tmp_path):
+    """Queued with no worker running; the bot restarts on the same data; a new worker runs it."""
+    from tests.conftest import start_tutor, stop_tutor
+
+    first = start_tutor(tmp_path)
+    try:
+        first.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=1 per_class=12")
+        job = first.ws.wait_for(lambda: (lambda j: j if j and j.state == "queued" else None)(latest_job(first)))
+    finally:
+        stop_tutor(first)
+    second = start_tutor(tmp_path)
+    worker = start_worker(second)
+    try:
+        second.ws.wait_for(lambda: second.services.jobs.get(job.id).state in ("succeeded", "failed"), timeout=240)
+        assert second.services.jobs.get(job.id).state == "succeeded"
+    finally:
+        stop_worker(worker)
+        stop_tutor(second)
