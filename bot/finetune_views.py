@@ -47,7 +47,7 @@ def job_message(job, position: int | None = None) -> dict:
             facts.append(f"step {detail.get('step', 0)}/{detail['total_steps']}")
         if detail.get("loss") is not None:
             facts.append(f"loss {detail['loss']:.3f}")
-        if detail.get("eta_seconds") is not None:
+        if (detail.get("eta_seconds") or 0) > 0 and (detail.get("step") or 0) >= 3:  # early estimates mislead
             facts.append(f"about {_duration(detail['eta_seconds'])} left")
         blocks.append(section(line + "\n" + " · ".join(facts)))
     elif job.state == "failed":
