@@ -101,14 +101,15 @@ def _train(ctx: WorkerContext, job_id: int) -> None:
     out_dir = (ctx.settings.runs_dir / str(job_id)).resolve()
     data_path = _resolve_data(ctx, job, request, out_dir)
     config = request.to_train_config(data_path, str(out_dir / "model"))
-    last_sent = [0.0]
+    last_sent = [0.0, None]  # when, and in which phase, the message was last updated
     last_cancel_check = [0.0, False]
 
     def on_progress(progress) -> None:
+        """Every step refreshes the heartbeat; Slack sees a new phase at once, else every few seconds."""
         now = time.monotonic()
         ctx.jobs.heartbeat(job_id, progress.fraction if progress.total_steps else None, progress.to_dict())
-        if now - last_sent[0] >= PROGRESS_EVERY_SECONDS:
-            last_sent[0] = now
+        if now - last_sent[0] >= PROGRESS_EVERY_SECONDS or progress.phase != last_sent[1] or progress.step == 1:
+            last_sent[0], last_sent[1] = now, progress.phase
             _update_job_message(ctx, job_id)
 
     def should_stop() -> bool:

@@ -39,12 +39,12 @@ def test_finetune_progress_results_plot_and_try_it(tutor, worker, open_page):
     page.wait_for_function(
         """() => [...document.querySelectorAll('.message .section-text')].some(node => {
              const found = /(\\d+)%/.exec(node.textContent);
-             return found && Number(found[1]) > 0 && Number(found[1]) < 100; })""", timeout=120_000)
+             return found && Number(found[1]) > 0 && Number(found[1]) < 100; })""", timeout=240_000)
     screenshot(page, "finetune.png")
     print(f"progress moved after {time.monotonic() - started:.0f}s")
 
     results = page.locator(".message", has_text="Results of fine-tune #1")
-    results.wait_for(timeout=120_000)
+    results.wait_for(timeout=240_000)
     assert "Accuracy" in results.inner_text()
     print(f"results after {time.monotonic() - started:.0f}s")
     plot = page.locator(".message .file-image").first

@@ -55,3 +55,19 @@ def all_bot_text(tutor) -> str:
     parts += [json.dumps(e, ensure_ascii=False, default=str) for e in tutor.ws.journal()
               if e.get("kind") not in ("api", "delivery")]
     return "\n".join(parts)
+
+
+def spawn_bot(data_dir, ws, database_url: str, *extra: str):
+    """The bot as a child process (`bot_process`), pointed at `ws`; returns the Popen once it listens."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    process = subprocess.Popen([sys.executable, "-m", "tests.reliability.bot_process", str(data_dir), ws.api_url,
+                                database_url, *extra], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    line = process.stdout.readline()
+    assert line.startswith("PORT "), line
+    ws.bot_url = f"http://127.0.0.1:{line.split()[1]}/slack/events"
+    return process

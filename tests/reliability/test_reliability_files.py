@@ -1,0 +1,109 @@
+"""Files: only the Slack URL of the learner's own upload is fetched (with the bot token), the size cap
+holds while streaming (nothing past it stays on disk), archives and binary files are refused."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+
+import pytest
+from slack_sdk import WebClient
+
+from bot import files
+from bot.files import UploadError, download
+from sandbox.driver import Workspace
+from tests.reliability.conftest import ADA, LIN, SECRET, TOKEN
+from training.checks import check_file
+
+CSV = b"text,label\n" + b"".join(f"example number {i},{'pos' if i % 2 else 'neg'}\n".encode() for i in range(400))
+
+
+@pytest.fixture
+def ws():
+    workspace = Workspace(signing_secret=SECRET, bot_token=TOKEN).start()
+    workspace.bot_url = "http://127.0.0.1:9/slack/events"  # no bot: upload events go nowhere, only the test fetches
+    yield workspace
+    workspace.stop()
+
+
+def upload(ws: Workspace, user: str, name: str, data: bytes) -> str:
+    file, _deliveries = ws.upload_file(user, name, data)
+    return file["id"]
+
+
+def downloads(ws: Workspace) -> list[dict]:
+    return ws.journal(kind="download")
+
+
+def test_only_the_learners_own_upload_is_fetched(ws, tmp_path):
+    client = WebClient(token=TOKEN, base_url=ws.api_url)
+    mine, theirs = upload(ws, LIN, "mine.csv", CSV), upload(ws, ADA, "theirs.csv", CSV)
+    with pytest.raises(UploadError) as refused:
+        download(client, theirs, LIN, tmp_path / "lin")
+    assert refused.value.code == "not_your_file"
+    assert downloads(ws) == []  # refused from the metadata: Ada's file was never fetched
+    path = download(client, mine, LIN, tmp_path / "lin")
+    assert path.read_bytes() == CSV
+    fetched = downloads(ws)
+    assert [(d["file_id"], d["authorised"]) for d in fetched] == [(mine, True)]
+
+
+def test_size_cap_holds_while_streaming(ws, tmp_path, monkeypatch):
+    client = WebClient(token=TOKEN, base_url=ws.api_url)
+    big = CSV * 40  # about 1 MB
+    file_id = upload(ws, LIN, "big.csv", big)
+    with pytest.raises(UploadError) as refused:  # the metadata says too big: refused before any byte
+        monkeypatch.setattr(files, "MAX_UPLOAD_BYTES", 100_000)
+        files.file_info(client, file_id, LIN)
+    assert refused.value.code == "file_too_large" and downloads(ws) == []
+    monkeypatch.undo()
+    written: list[int] = []
+    real_open = open
+
+    class CountingFile(io.RawIOBase):
+        """Counts what `download` writes, so the test sees bytes past the cap never reach the disk."""
+
+        def __init__(self, path, mode):
+            self._file = real_open(path, mode)
+
+        def write(self, data):
+            written.append(len(data))
+            return self._file.write(data)
+
+        def close(self):
+            self._file.close()
+            super().close()
+
+    monkeypatch.setattr("builtins.open", lambda path, mode="r", *a, **k: CountingFile(path, mode)
+                        if mode == "wb" else real_open(path, mode, *a, **k))
+    # Slack's metadata can understate the size: the stream itself is capped
+    with pytest.raises(UploadError) as refused:
+        download(client, file_id, LIN, tmp_path / "lin", max_bytes=100_000)
+    monkeypatch.undo()
+    assert refused.value.code == "file_too_large"
+    assert sum(written) <= 100_000
+    assert list((tmp_path / "lin").iterdir()) == []  # the partial file is removed
+
+
+def archive_bytes() -> dict[str, bytes]:
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("data.csv", CSV)
+    return {"zip": zipped.getvalue(), "gzip": gzip.compress(CSV),
+            "png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8}
+
+
+@pytest.mark.parametrize("kind", ["zip", "gzip", "png"])
+def test_archives_and_binary_files_are_refused(ws, tmp_path, kind):
+    client = WebClient(token=TOKEN, base_url=ws.api_url)
+    data = archive_bytes()[kind]
+    by_name = upload(ws, LIN, f"data.{ {'zip': 'zip', 'gzip': 'csv.gz', 'png': 'png'}[kind]}", data)
+    with pytest.raises(UploadError) as refused:
+        download(client, by_name, LIN, tmp_path / "named")
+    assert refused.value.code == "unsupported_file"
+    disguised = upload(ws, LIN, "data.csv", data)  # a binary renamed .csv gets past the name check...
+    path = download(client, disguised, LIN, tmp_path / "disguised")
+    report = check_file(path).report.to_dict()  # ...and is refused by the data check
+    assert not report["ok"]
+    assert "binary_file" in {p["code"] for p in report["problems"]}, report["problems"]
