@@ -33,6 +33,7 @@ class Settings:
     admins: frozenset[str] = field(default_factory=frozenset)
     drip_tick_seconds: float = 60.0
     drip_catchup_hours: float = 3.0
+    drip_sending_timeout_seconds: float = 300.0
     log_level: str = "INFO"
     queue_name: str = "tutor"
 
@@ -146,5 +147,6 @@ def load_settings(env: dict | None = None) -> Settings:
         admins=admins,
         drip_tick_seconds=_number(env, "TUTOR_DRIP_TICK_SECONDS", 60.0, 1.0),
         drip_catchup_hours=_number(env, "TUTOR_DRIP_CATCHUP_HOURS", 3.0, 0.0),
+        drip_sending_timeout_seconds=_number(env, "TUTOR_DRIP_SENDING_TIMEOUT_SECONDS", 300.0, 1.0),
         log_level=level,
     )

@@ -71,6 +71,7 @@ class BotRuntime:
         try:
             claims = self.services.drips.due_claims()
             self.sender.submit(claims)
+            self.sender.submit_verifications(self.services.drips.claim_stale_sending())
             if self.services.finetune is not None:
                 self.services.finetune.notify_reaped()
             return len(claims)

@@ -85,6 +85,7 @@ class WebApi:
             "chat.delete": self.chat_delete,
             "conversations.open": self.conversations_open,
             "conversations.info": self.conversations_info,
+            "conversations.history": self.conversations_history,
             "users.info": self.users_info,
             "views.open": self.views_open,
             "views.push": self.views_push,
@@ -184,9 +185,37 @@ class WebApi:
         thread_ts = args.get("thread_ts") or None
         if thread_ts and self.state.find_message(channel_id, thread_ts) is None:
             raise ApiError("thread_not_found")
-        stored = self.state.add_message(channel_id, bot_message(text, blocks, thread_ts=thread_ts))
+        record = bot_message(text, blocks, thread_ts=thread_ts)
+        metadata = _json_arg(args, "metadata") if args.get("metadata") else None
+        if metadata is not None:
+            if not isinstance(metadata, dict) or not metadata.get("event_type") or not isinstance(
+                    metadata.get("event_payload", {}), dict):
+                raise ApiError("invalid_metadata_format")
+            record["metadata"] = metadata
+        stored = self.state.add_message(channel_id, record)
         body = {"channel": channel_id, "ts": stored["ts"], "message": public_message(stored)}
         return self._with_warnings(body, warnings)
+
+    def conversations_history(self, args: dict) -> dict:
+        """Newest first, between `oldest` and `latest`; message metadata only with include_all_metadata."""
+        channel_id = self._channel(args)
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or 9e12)
+        try:
+            limit = max(1, min(int(args.get("limit") or 100), 999))
+        except ValueError:
+            raise ApiError("invalid_limit") from None
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [m for m in self.state.list_messages(channel_id, include_ephemeral=False)
+                 if oldest < float(m["ts"]) < latest and not m.get("thread_ts")]
+        found.reverse()
+        messages = []
+        for message in found[:limit]:
+            public = public_message(message)
+            if not with_metadata:
+                public.pop("metadata", None)
+            messages.append(public)
+        return {"messages": messages, "has_more": len(found) > limit, "pin_count": 0,
+                "response_metadata": {"next_cursor": ""}}
 
     def chat_update(self, args: dict) -> dict:
         channel_id = self._channel(args)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock, as_utc
 from bot.config import Settings
 from bot.services.users import zone
+from bot.slack import open_dm
 from bot.store import Database
 from bot.store.models import DripDelivery, DripSubscription
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 PERMANENT_ERRORS = {"channel_not_found", "user_not_found", "user_disabled", "account_inactive",
                     "cannot_dm_bot", "is_archived", "not_in_channel", "invalid_auth"}
+DRIP_EVENT = "tutor_drip"  # message metadata that marks a drip's messages with their delivery id
 PAUSE_AFTER_IGNORED = 3
 TRANSIENT_RETRIES = 3
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -74,12 +76,14 @@ class Claim:
     team_id: str
     user_id: str
     local_date: str
+    claimed_at: datetime | None = None
 
 
 class DripService:
     def __init__(self, db: Database, clock: Clock, course, learning, users, settings: Settings):
         self.db, self.clock, self.course, self.learning, self.users = db, clock, course, learning, users
         self.catchup = timedelta(hours=settings.drip_catchup_hours)
+        self.sending_timeout = timedelta(seconds=settings.drip_sending_timeout_seconds)
         self.deliver = None  # set by the app: callable(client, claim) -> (channel, ts, lesson_id | None)
 
     # --- settings -----------------------------------------------------------------------------
@@ -184,7 +188,7 @@ class DripService:
                                    claimed_at=now, opened=False)
                 session.add(row)
                 session.flush()
-                return Claim(row.id, team_id, user_id, local_date)
+                return Claim(row.id, team_id, user_id, local_date, now)
         except IntegrityError:
             return None  # someone else claimed this learner's lesson for that day
 
@@ -207,14 +211,54 @@ class DripService:
         """Deliveries claimed but never attempted (the process stopped between claim and send)."""
         with self.db.session() as session:
             rows = session.scalars(select(DripDelivery).where(DripDelivery.status == "claimed")).all()
-            return [Claim(r.id, r.team_id, r.user_id, r.local_date) for r in rows]
+            return [Claim(r.id, r.team_id, r.user_id, r.local_date, as_utc(r.claimed_at)) for r in rows]
+
+    def claim_stale_sending(self) -> list[Claim]:
+        """Deliveries left in `sending` (or `verifying`) longer than any send takes: the process
+        stopped mid-send, so nobody knows whether the learner got the lesson. Each is taken
+        (→ `verifying`) by one replica, which looks in the learner's DM for the message before
+        deciding to send again."""
+        now = self.clock.now()
+        cutoff = now - self.sending_timeout
+        with self.db.session() as session:
+            rows = session.scalars(select(DripDelivery).where(
+                DripDelivery.status.in_(("sending", "verifying")))).all()
+            stale = [(r.status, r.attempt_at, Claim(r.id, r.team_id, r.user_id, r.local_date, as_utc(r.claimed_at)))
+                     for r in rows if r.attempt_at is None or as_utc(r.attempt_at) < cutoff]
+        taken = []
+        for status, attempt_at, claim in stale:
+            with self.db.session() as session:
+                if session.execute(update(DripDelivery).where(
+                        DripDelivery.id == claim.delivery_id, DripDelivery.status == status,
+                        DripDelivery.attempt_at.is_(None) if attempt_at is None else DripDelivery.attempt_at == attempt_at)
+                        .values(status="verifying", attempt_at=now)).rowcount == 1:
+                    taken.append(claim)
+        return taken
+
+    def verify(self, client: WebClient, claim: Claim) -> bool:
+        """Was this delivery posted? Looks for its metadata in the DM; resolves the row either way.
+        Returns True when it must be sent (again)."""
+        channel = open_dm(client, claim.user_id)
+        since = (claim.claimed_at or self.clock.now()).timestamp() - 60
+        history = client.conversations_history(channel=channel, oldest=f"{since:.6f}", limit=200,
+                                               include_all_metadata=True)
+        for message in history.get("messages", []):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if (message.get("metadata") or {}).get("event_type") == DRIP_EVENT and \
+                    payload.get("delivery_id") == claim.delivery_id:
+                self.finish(claim, "sent", channel=channel, ts=message.get("ts"))
+                return False
+        with self.db.session() as session:
+            return session.execute(update(DripDelivery).where(
+                DripDelivery.id == claim.delivery_id, DripDelivery.status == "verifying")
+                .values(status="claimed")).rowcount == 1
 
     def mark_sending(self, claim: Claim) -> bool:
         """claimed → sending, once: a send is attempted at most once per delivery."""
         with self.db.session() as session:
             return session.execute(update(DripDelivery).where(
                 DripDelivery.id == claim.delivery_id, DripDelivery.status == "claimed")
-                .values(status="sending")).rowcount == 1
+                .values(status="sending", attempt_at=self.clock.now())).rowcount == 1
 
 
 class Pacer:
@@ -267,6 +311,10 @@ class DripSender:
         for claim in claims:
             self.queue.put(claim)
 
+    def submit_verifications(self, claims: list[Claim]) -> None:
+        for claim in claims:
+            self.queue.put(_Verify(claim))
+
     def idle(self) -> bool:
         return self.queue.unfinished_tasks == 0
 
@@ -276,6 +324,9 @@ class DripSender:
             try:
                 if claim is None:
                     return
+                if isinstance(claim, _Verify):
+                    self.verify(claim.claim)
+                    continue
                 self.send(claim)
             except Exception:
                 log.exception("drip delivery %s failed unexpectedly", claim.delivery_id if claim else None)
@@ -285,13 +336,16 @@ class DripSender:
     def send(self, claim: Claim) -> None:
         """Attempt one delivery; transient errors retry the whole delivery only while nothing of it has
         reached the learner, so a retry never repeats a lesson page they already have."""
+        self.pacer.wait()  # before `sending`: that state must only cover the Web API calls themselves
         if not self.service.mark_sending(claim):
             return
         for attempt in range(TRANSIENT_RETRIES + 1):
-            self.pacer.wait()
+            if attempt:
+                self.pacer.wait()
             client = None
             try:
-                client = PostRecorder(self.client_for_team(claim.team_id) if self.client_for_team else self.client)
+                client = PostRecorder(self.client_for_team(claim.team_id) if self.client_for_team else self.client,
+                                      claim.delivery_id)
                 channel, ts, lesson_id, status = self.service.deliver(client, claim)
                 self.service.finish(claim, status, lesson_id=lesson_id, channel=channel, ts=ts)
                 return
@@ -307,19 +361,37 @@ class DripSender:
                 return
             time.sleep(min(30.0, 0.5 * 2 ** attempt))
 
+    def verify(self, claim: Claim) -> None:
+        client = self.client_for_team(claim.team_id) if self.client_for_team else self.client
+        try:
+            again = self.service.verify(client, claim)
+        except SlackApiError as error:
+            self._record_failure(claim, f"unverifiable: {error.response.get('error')}")
+            return
+        if again:
+            self.send(claim)
+
     def _record_failure(self, claim: Claim, error: str) -> None:
         self.service.finish(claim, "failed", error=error)
         log.warning("drip to %s failed: %s", claim.user_id, error)
 
 
+@dataclass
+class _Verify:
+    claim: Claim
+
+
 class PostRecorder:
     """The Web API client for one delivery attempt, noting whether any message went out."""
 
-    def __init__(self, client: WebClient):
+    def __init__(self, client: WebClient, delivery_id: int):
         self._client = client
         self.posted = False
+        self.metadata = {"event_type": DRIP_EVENT, "event_payload": {"delivery_id": delivery_id}}
 
     def chat_postMessage(self, **kwargs):  # noqa: N802 (slack_sdk's name)
+        """Every message of a drip carries its delivery id, so a restart can tell whether it went out."""
+        kwargs.setdefault("metadata", self.metadata)
         response = self._client.chat_postMessage(**kwargs)
         self.posted = True
         return response

@@ -144,6 +144,7 @@ class DripDelivery(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     opened: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # entered sending/verifying
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (

@@ -20,6 +20,7 @@ def main(data_dir: str, api_url: str, database_url: str, tick_seconds: str | Non
            "SLACK_API_URL": api_url, "TUTOR_DATA_DIR": data_dir, "DATABASE_URL": database_url}
     if tick_seconds:
         env["TUTOR_DRIP_TICK_SECONDS"] = tick_seconds
+        env["TUTOR_DRIP_SENDING_TIMEOUT_SECONDS"] = "3"  # a killed send is looked up after 3 s
     settings = load_settings(env)
     runtime = BotRuntime(settings, start_scheduler=bool(tick_seconds),
                          sends_per_second=float(sends_per_second)).start()

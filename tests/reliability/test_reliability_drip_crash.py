@@ -2,8 +2,9 @@
 wall clock) is killed at random points while it sends N due lessons; after each restart it ticks again.
 Per learner, the lesson pages in the sandbox journal must be exactly one: none lost, none doubled.
 
-A delivery killed in state `sending` (message maybe posted, not recorded) is never resent (at-most-once
-for that window); such losses are counted separately and reported, not hidden.
+A delivery killed in state `sending` (message maybe posted, not recorded) is looked up after
+TUTOR_DRIP_SENDING_TIMEOUT_SECONDS: every drip message carries its delivery id as Slack message
+metadata, so the bot finds it in the DM (conversations.history) or sends it again: exactly once.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def settled(engine) -> bool:
     now = datetime.now(timezone.utc)
     with Session(engine) as session:
         due = session.scalars(select(DripSubscription).where(DripSubscription.next_due_at <= now)).first()
-        claimed = session.scalars(select(DripDelivery).where(DripDelivery.status == "claimed")).first()
-        return due is None and claimed is None
+        open_rows = session.scalars(select(DripDelivery).where(
+            DripDelivery.status.in_(("claimed", "sending", "verifying")))).first()
+        return due is None and open_rows is None
 
 
 def test_bot_killed_during_drip_fan_out(tmp_path):
@@ -76,7 +78,7 @@ def test_bot_killed_during_drip_fan_out(tmp_path):
             bot.wait(timeout=10)
             kills += 1
             bot = spawn_bot(tmp_path / "data", ws, database_url, "1", SENDS_PER_SECOND)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not settled(engine) and time.monotonic() < deadline:
             time.sleep(0.5)
         time.sleep(1.5)  # the last sends in flight reach the sandbox
@@ -98,4 +100,4 @@ def test_bot_killed_during_drip_fan_out(tmp_path):
           f"doubled={len(doubled)} left in 'sending'={killed_in_sending}")
     assert kills >= 20 or ROUNDS < 20
     assert not doubled, doubled
-    assert not lost_other, f"lessons lost outside the ambiguous 'sending' window: {dict(lost_other)}"
+    assert not lost, f"lessons lost: {len(lost_in_sending)} killed while sending, others {dict(lost_other)}"

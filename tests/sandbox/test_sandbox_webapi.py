@@ -104,3 +104,19 @@ def test_journal_records_calls_in_order_without_tokens(client, ws):
     assert [(c["ok"], c["error"]) for c in calls] == [(True, None), (False, "channel_not_found")]
     assert all("token" not in c["args"] for c in ws.journal())
     assert calls[0]["seq"] < calls[1]["seq"]
+
+
+def test_history_returns_metadata_newest_first(client, ws):
+    channel = ws.dm_channel("U0LIN")
+    client.chat_postMessage(channel=channel, text="one",
+                            metadata={"event_type": "tutor_drip", "event_payload": {"delivery_id": 7}})
+    client.chat_postMessage(channel=channel, text="two")
+    plain = client.conversations_history(channel=channel)["messages"]
+    assert [m["text"] for m in plain][:2] == ["two", "one"] and "metadata" not in plain[1]
+    rich = client.conversations_history(channel=channel, include_all_metadata=True, limit=5)["messages"]
+    assert rich[1]["metadata"]["event_payload"]["delivery_id"] == 7
+    from slack_sdk.errors import SlackApiError
+
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel=channel, text="x", metadata={"event_payload": {}})
+    assert raised.value.response["error"] == "invalid_metadata_format"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:32:23.809783
+Create Date: 2026-11-27 11:12:27.070295
 """
 from alembic import op
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('message_ts', sa.String(length=32), nullable=True),
     sa.Column('opened', sa.Boolean(), nullable=False),
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('team_id', 'user_id', 'local_date', name='uq_drip_delivery_day')
