@@ -72,7 +72,14 @@ class FinetuneService:
             return StartOutcome(False, None, job.id)
         if not self.services.jobs.transition(job.id, ("validating",), "queued"):
             return StartOutcome(False, None, job.id)  # cancelled while we checked
-        self.queues.run_finetune(job.id)
+        try:
+            self.queues.run_finetune(job.id)
+        except Exception:  # the queue (Redis, or the SQLite file) is unavailable: say so, leave nothing waiting
+            log.exception("could not enqueue job %s", job.id)
+            self.services.jobs.transition(job.id, ("queued",), "failed", error_code="queue_unavailable",
+                                          error_message="The job queue is unavailable right now. Please try again shortly.")
+            self._refresh(client, job.id)
+            return StartOutcome(False, "⚠️ The job queue is unavailable right now. Please try again shortly.", job.id)
         self._refresh(client, job.id)
         return StartOutcome(True, f"🏁 Fine-tune #{job.id} is queued; follow it in your DM with me.", job.id)
 

@@ -50,3 +50,18 @@ def test_database_down_then_back(backend_tutor):
     print(f"db-outage: click during outage answered HTTP {refused.status}, BUSY told, rows unchanged; "
           "after recovery stored once")
     assert "Traceback" not in all_bot_text(backend_tutor)
+
+
+def test_queue_down_fails_the_job_with_a_message(tmp_path):
+    """Redis (the queue) refuses connections: the request is answered, the job ends failed, nothing waits."""
+    from tests.conftest import start_tutor, stop_tutor
+
+    tutor = start_tutor(tmp_path, redis_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    try:
+        tutor.ws.slash("U0LIN", "/finetune", "data=support_tickets model=tiny", channel="C0GENERAL")
+        reply = tutor.ws.wait_for(lambda: [m for m in tutor.ws.messages("C0GENERAL") if m.get("is_ephemeral")], timeout=30)
+        assert "try again shortly" in reply[0]["text"]
+        jobs = tutor.services.jobs.for_user("T0SANDBOX", "U0LIN")
+        assert [j.state for j in jobs] == ["failed"] and jobs[0].error_code == "queue_unavailable"
+    finally:
+        stop_tutor(tutor)
