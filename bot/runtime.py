@@ -14,7 +14,8 @@ from bot import views
 from bot.app import build_app
 from bot.config import Settings
 from bot.services import Services, build_services
-from bot.services.drips import Claim, DripSender
+from bot.services.drip_sender import DripSender
+from bot.services.drips import Claim
 
 log = logging.getLogger(__name__)
 

@@ -93,7 +93,7 @@ def test_a_delivery_that_failed_half_way_is_not_sent_again(tutor_at):
 def test_each_workspace_is_sent_to_with_its_own_token(tutor_at):
     """In OAuth mode the sender asks for the claim's team client; a revoked token or a missing
     installation is recorded on the delivery, never left half-done."""
-    from bot.services.drips import DripSender
+    from bot.services.drip_sender import DripSender
     from bot.slack import make_client
 
     tutor = tutor_at(MONDAY)

@@ -12,7 +12,7 @@ LIN = "U0LIN"
 
 def interrupted_claim(tutor, *, posted: bool):
     """A delivery claimed and marked `sending`, as a process that died right there leaves it."""
-    from bot.services.drips import PostRecorder
+    from bot.services.drip_sender import PostRecorder
 
     drips = tutor.services.drips
     drips.subscribe(TEAM, LIN, "09:00", False, "America/Los_Angeles")
