@@ -17,13 +17,16 @@ def register(app, services) -> None:
 
     @app.command("/lesson")
     def lesson_command(ack, command, client, respond, logger):
-        ack()
         text = (command.get("text") or "").strip()
         team_id, user_id = command["team_id"], command["user_id"]
         arg = text.lower()
         if arg in ("help", "?"):
-            respond(response_type="ephemeral", **views.help_message())
+            ack(response_type="ephemeral", **views.help_message())  # the answer rides on the ack itself
             return
+        if arg and not LESSON_ID.match(arg) and arg != "list" and not arg.startswith("daily"):
+            ack(response_type="ephemeral", text=views.LESSON_USAGE.format(arg=escape(text[:100])))
+            return
+        ack()
         services.users.ensure(team_id, user_id, client)
         if arg == "list":
             entries = services.learning.syllabus(team_id, user_id)
@@ -33,9 +36,6 @@ def register(app, services) -> None:
             from handlers.drips import daily_command
 
             respond(response_type="ephemeral", text=daily_command(services, client, team_id, user_id, text[5:].strip()))
-            return
-        if arg and not LESSON_ID.match(arg):
-            respond(response_type="ephemeral", text=views.LESSON_USAGE.format(arg=escape(text[:100])))
             return
         if arg and not services.course.has(arg):
             respond(response_type="ephemeral",

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, as_utc
 from bot.store import Database
+from bot.store.db import insert_once
 from bot.store.models import FinetuneJob, LessonProgress, QuizAnswer, ReviewAnswer, ReviewItem, User
 
 REVIEW_DELAYS = {1: timedelta(days=3), 2: timedelta(days=7)}  # after the first review: 3, then 7 days
@@ -140,20 +141,18 @@ class LearningService:
         question = next(q for q in lesson.quiz if q.id == question_id)
         correct = question.choices[choice] == question.answer
         now = self.clock.now()
-        try:
-            with self.db.session() as session:
-                session.add(QuizAnswer(team_id=team_id, user_id=user_id, lesson_id=lesson_id,
-                                       question_id=question_id, choice=choice, correct=correct, answered_at=now))
-                if not correct:
-                    session.add(ReviewItem(team_id=team_id, user_id=user_id, lesson_id=lesson_id,
-                                           question_id=question_id, stage=0, created_at=now))
-        except IntegrityError:
-            with self.db.session() as session:
-                stored = session.scalars(select(QuizAnswer).where(
-                    QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id,
-                    QuizAnswer.lesson_id == lesson_id, QuizAnswer.question_id == question_id)).one()
-                return AnswerOutcome(first=False, correct=stored.correct, choice=stored.choice)
-        return AnswerOutcome(first=True, correct=correct, choice=choice)
+        with self.db.session() as session:
+            first = insert_once(session, QuizAnswer, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
+                                question_id=question_id, choice=choice, correct=correct, answered_at=now)
+            if first and not correct:
+                insert_once(session, ReviewItem, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
+                            question_id=question_id, stage=0, created_at=now)
+            if first:
+                return AnswerOutcome(first=True, correct=correct, choice=choice)
+            stored = session.scalars(select(QuizAnswer).where(
+                QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id,
+                QuizAnswer.lesson_id == lesson_id, QuizAnswer.question_id == question_id)).one()
+            return AnswerOutcome(first=False, correct=stored.correct, choice=stored.choice)
 
     def settle(self, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome) -> AnswerOutcome:
         """After an answer: complete the lesson (once) when every question has its answer."""

@@ -3,10 +3,9 @@ whose effect is a new message): the first insert of a key wins, later ones are t
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.clock import Clock
 from bot.store import Database
+from bot.store.db import insert_once
 from bot.store.models import ProcessedRequest
 
 
@@ -15,9 +14,5 @@ class Once:
         self.db, self.clock = db, clock
 
     def claim(self, key: str) -> bool:
-        try:
-            with self.db.session() as session:
-                session.add(ProcessedRequest(key=key[:200], created_at=self.clock.now()))
-            return True
-        except IntegrityError:
-            return False
+        with self.db.session() as session:
+            return insert_once(session, ProcessedRequest, key=key[:200], created_at=self.clock.now())

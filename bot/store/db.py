@@ -74,3 +74,15 @@ def alembic_config(url: str):
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def insert_once(session, model, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING: True when this call inserted the row, False when a unique
+    constraint already held one (a retry or a double click). No exception, no rollback."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    key = list(model.__table__.primary_key.columns)[0]
+    # RETURNING, not rowcount: some drivers report -1 for INSERT … ON CONFLICT
+    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).first() is not None

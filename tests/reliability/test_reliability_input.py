@@ -34,7 +34,9 @@ def test_hostile_text_never_pings_or_crashes(tutor, command, template):
         assert delivery.status == 200, (name, delivery.status)
         assert "Traceback" not in delivery.body
     time.sleep(1.0)
-    tutor.ws.wait_for(lambda: len([e for e in tutor.ws.journal(kind="response_url")]) >= 1, timeout=10)
+    # replies arrive on the ack itself or through response_url; both become ephemeral messages
+    tutor.ws.wait_for(lambda: [m for m in tutor.ws.messages(include_ephemeral=True) if m.get("is_ephemeral")]
+                      or tutor.ws.journal(kind="response_url"), timeout=10)
     said = all_bot_text(tutor)
     for ping in PINGS:
         assert ping not in said, ping
