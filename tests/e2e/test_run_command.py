@@ -72,3 +72,33 @@ def test_db_upgrade_on_postgres(postgres_url, tmp_path):
                          text=True, timeout=120)
     assert out.returncode == 0 and "up to date" in out.stdout, out.stdout + out.stderr
     assert "postgres@" in out.stdout or "***" in out.stdout or "127.0.0.1" in out.stdout
+
+
+def test_sandbox_command_serves_the_page_and_a_first_lesson(tmp_path):
+    """What the README's demo command runs: the page comes up and `/lesson` typed in it works."""
+    port, bot_port = free_port(), free_port()
+    env = dict(os.environ, TUTOR_DATA_DIR=str(tmp_path))
+    for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL", "REDIS_URL"):
+        env.pop(key, None)
+    process = subprocess.Popen([sys.executable, "-m", "bot", "sandbox", "--port", str(port), "--bot-port",
+                                str(bot_port), "--no-worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        url = None
+        for line in process.stdout:
+            if "open http" in line:
+                url = line.split("open ", 1)[1].strip()
+                break
+        assert url == f"http://127.0.0.1:{port}", url
+        assert "<html" in requests.get(url, timeout=5).text.lower()
+        requests.post(f"{url}/ui/slash", json={"user": "U0ADA", "command": "/lesson", "text": ""}, timeout=10)
+        for _ in range(100):
+            messages = requests.get(f"{url}/ui/messages", params={"channel": "D0ADA"}, timeout=5).json()["messages"]
+            if any("Lesson 1.1" in m.get("text", "") for m in messages):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("no lesson in the DM")
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
