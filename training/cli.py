@@ -78,11 +78,13 @@ class _Line:
               show_default=True)
 @click.option("--per-class", type=click.IntRange(min=2), default=None,
               help="Use at most N training examples per class.")
+@click.option("--group-by-length", is_flag=True,
+              help="Batch texts of similar length together: faster, but slower learning where length predicts the label.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: ./finetune-runs/<time>).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON line last.")
 def finetune(data, text_column, label_column, test_path, model, method, epochs, lr, batch_size,
-             per_class, out_dir, as_json):
+             per_class, group_by_length, out_dir, as_json):
     """Fine-tune a text classifier on a local file and report metrics against baselines."""
     spec = find_model(model)
     if spec is None:
@@ -94,7 +96,7 @@ def finetune(data, text_column, label_column, test_path, model, method, epochs, 
     config = TrainConfig(out_dir=out_dir, test_path=test_path, text_column=text_column,
                          label_column=label_column, model=spec.name, method=method,
                          epochs=epochs, lr=lr, batch_size=batch_size, per_class=per_class,
-                         **resolve_data(data))
+                         group_by_length=group_by_length, **resolve_data(data))
     line = _Line(sys.stderr.isatty() or not as_json)
     try:
         from training.trainer import train

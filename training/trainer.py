@@ -1,10 +1,10 @@
 """Run one fine-tune end to end: check the data, split it, train (full, frozen or LoRA), score it
 on held-out data against two baselines, plot, and save a model that `pipeline()` loads.
 
-Worker only (imports torch and transformers). Speed on small CPUs comes from dynamic padding,
-length-grouped batches, a max length taken from the data (95th percentile, capped at 256), and
-threads sized to the CPUs the process may use. Progress goes to `on_progress`; `should_stop` is
-polled every step and ends the run with `Cancelled`.
+Worker only (imports torch and transformers). Speed on small CPUs comes from dynamic padding, a
+max length taken from the data (95th percentile, capped at 256), and threads sized to the CPUs the
+process may use; length-grouped batches are optional (`TrainConfig.group_by_length`, see there).
+Progress goes to `on_progress`; `should_stop` is polled every step and ends the run with `Cancelled`.
 """
 
 from __future__ import annotations
@@ -213,6 +213,22 @@ def predict_labels(model, tokenizer, texts: list[str], max_length: int, batch_si
     return [predicted[i] for i in range(len(texts))]
 
 
+def _windowed_trainer_class():
+    from transformers import Trainer
+
+    from training.sampling import WindowedLengthSampler
+
+    class WindowedTrainer(Trainer):
+        """The Trainer with `WindowedLengthSampler` (see training/sampling.py for why)."""
+
+        def _get_train_sampler(self, train_dataset=None):
+            dataset = train_dataset if train_dataset is not None else self.train_dataset
+            return WindowedLengthSampler([len(row["input_ids"]) for row in dataset],
+                                         self.args.train_batch_size, seed=self.args.seed)
+
+    return WindowedTrainer
+
+
 def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, max_length: int,
                         config: TrainConfig, hardware: dict, reporter: Reporter):
     """`full` and `lora` through the transformers Trainer; returns a plain (merged) model."""
@@ -236,12 +252,14 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
         eval_strategy="epoch", save_strategy="epoch", save_total_limit=2, save_only_model=True,
         load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
         logging_strategy="steps", logging_steps=max(1, steps_per_epoch // 4),
-        train_sampling_strategy="group_by_length", seed=config.seed, data_seed=config.seed,
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random", seed=config.seed, data_seed=config.seed,
         use_cpu=hardware["device"] != "cuda", bf16=hardware["bf16"], report_to="none",
         disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=False,
     )
     progress = _ProgressCallback(reporter, config.epochs)
-    trainer = Trainer(
+    _WindowedTrainer = _windowed_trainer_class()
+    trainer_class = Trainer if config.group_by_length else _WindowedTrainer
+    trainer = trainer_class(
         model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
         processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
         callbacks=[progress, EarlyStoppingCallback(config.early_stopping_patience)])
