@@ -64,5 +64,5 @@ def build_services(settings: Settings, *, clock: Clock | None = None, client: We
     jobs = JobService(db, clock, settings)
     drips = DripService(db, clock, course, learning, users, settings)
     return Services(settings=settings, db=db, clock=clock, client=client, clients=clients, users=users, course=course,
-                    learning=learning, drips=drips, jobs=jobs, lessons=LessonSender(course, learning),
+                    learning=learning, drips=drips, jobs=jobs, lessons=LessonSender(course, learning, users),
                     once=Once(db, clock), queues=queues_for(settings))

@@ -10,14 +10,19 @@ from bot.slack import open_dm
 
 
 class LessonSender:
-    def __init__(self, course, learning):
-        self.course, self.learning = course, learning
+    def __init__(self, course, learning, users):
+        self.course, self.learning, self.users = course, learning, users
         self._dm_cache: dict[tuple[str, str], str] = {}
 
     def dm(self, client: WebClient, team_id: str, user_id: str) -> str:
+        """The learner's DM channel: from memory, from the database, or opened once and remembered."""
         key = (team_id, user_id)
         if key not in self._dm_cache:
-            self._dm_cache[key] = open_dm(client, user_id)
+            channel = self.users.remembered_dm(team_id, user_id)
+            if channel is None:
+                channel = open_dm(client, user_id)
+                self.users.remember_dm(team_id, user_id, channel)
+            self._dm_cache[key] = channel
         return self._dm_cache[key]
 
     def send_lesson(self, client: WebClient, team_id: str, user_id: str, lesson_id: str,

@@ -62,6 +62,18 @@ class UserService:
             if row is not None:
                 row.tz = tz
 
+    def remembered_dm(self, team_id: str, user_id: str) -> str | None:
+        user = self.get(team_id, user_id)
+        return (user.preferences or {}).get("dm") if user else None
+
+    def remember_dm(self, team_id: str, user_id: str, channel: str) -> None:
+        """Keep the learner's DM channel id: it never changes, and `conversations.open` is rate-limited
+        (Tier 3, about 50 a minute), which would otherwise bound a big morning of drips."""
+        with self.db.session() as session:
+            row = session.get(User, (team_id, user_id))
+            if row is not None:
+                row.preferences = {**(row.preferences or {}), "dm": channel}
+
     def is_admin(self, team_id: str, user_id: str) -> bool:
         if user_id in self.admins:
             return True
