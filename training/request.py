@@ -238,16 +238,11 @@ def _bounded(key: str, value, low, high, example: str) -> None:
 
 
 def _int(values: dict, key: str, default, example: str):
-    if key not in values:
+    number = _float(values, key, default, example)
+    if number is default:
         return default
-    raw = values[key]
-    try:
-        number = float(raw)
-    except ValueError:
-        raise RequestError("not_a_number", f"`{key}={_esc(raw)}` is not a number: use something "
-                           f"like `{example}`.") from None
-    if number != number or number in (float("inf"), float("-inf")) or number != int(number):
-        raise RequestError("not_a_whole_number", f"`{key}={_esc(raw)}` must be a whole number, "
+    if number != int(number):
+        raise RequestError("not_a_whole_number", f"`{key}={_esc(values[key])}` must be a whole number, "
                            f"e.g. `{example}`.")
     return int(number)
 
