@@ -67,8 +67,8 @@ def stored_answers(database_url: str) -> dict[tuple, int]:
     return {(r[0], r[1]): r[2] for r in rows}
 
 
-def test_bot_killed_while_answering_quizzes(tmp_path):
-    database_url = f"sqlite:///{tmp_path / 'tutor.db'}"
+def test_bot_killed_while_answering_quizzes(tmp_path, database_url):
+    """On SQLite and on Postgres (the `database_url` fixture of tests/conftest.py)."""
     rng = random.Random(9)
     ws = Workspace(signing_secret=SECRET, bot_token=TOKEN).start()
     process = start_bot(tmp_path, ws, database_url)

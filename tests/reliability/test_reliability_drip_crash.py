@@ -62,12 +62,12 @@ def settled(engine) -> bool:
         return due is None and open_rows is None
 
 
-def test_bot_killed_during_drip_fan_out(tmp_path):
-    database_url = f"sqlite:///{tmp_path / 'tutor.db'}"
+def test_bot_killed_during_drip_fan_out(tmp_path, database_url):
+    """On SQLite and on Postgres (the `database_url` fixture of tests/conftest.py)."""
     rng = random.Random(19)
     ws = Workspace(signing_secret=SECRET, bot_token=TOKEN).start()
     bot = spawn_bot(tmp_path / "data", ws, database_url, "1", SENDS_PER_SECOND)
-    engine = create_engine(database_url, connect_args={"timeout": 30})
+    engine = create_engine(database_url, connect_args={"timeout": 30} if database_url.startswith("sqlite") else {})
     users: list[str] = []
     kills = 0
     try:
