@@ -15,13 +15,13 @@ from datetime import datetime, time as dtime, timedelta, timezone
 
 from slack_sdk import WebClient
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, as_utc
 from bot.config import Settings
 from bot.services.users import zone
 from bot.slack import open_dm
 from bot.store import Database
+from bot.store.db import insert_once_key
 from bot.store.models import DripDelivery, DripSubscription
 
 log = logging.getLogger(__name__)
@@ -159,33 +159,26 @@ class DripService:
             following = next_occurrence(local_time, tz, max(due_at, now - self.catchup), weekdays_only)
             if following <= now:  # a whole missed day inside the window: the newest occurrence counts
                 due_at, following = following, next_occurrence(local_time, tz, now, weekdays_only)
+            # Advancing the schedule and claiming the day's delivery commit together: a process killed
+            # between the two would otherwise skip that learner's lesson for the day.
             with self.db.session() as session:
                 moved = session.execute(update(DripSubscription).where(
                     DripSubscription.team_id == team_id, DripSubscription.user_id == user_id,
                     DripSubscription.next_due_at == raw_due)
                     .values(next_due_at=following)).rowcount
-            if not moved:
-                continue  # another tick advanced it first
-            if now - due_at > self.catchup:
-                log.info("drip for %s/%s missed at %s: older than the catch-up window, skipped",
-                         team_id, user_id, due_at.isoformat())
-                continue
-            local_date = due_at.astimezone(zone(tz)).date().isoformat()
-            claim = self._claim(team_id, user_id, local_date, now)
-            if claim:
-                claims.append(claim)
+                if not moved:
+                    continue  # another tick advanced it first
+                if now - due_at > self.catchup:
+                    log.info("drip for %s/%s missed at %s: older than the catch-up window, skipped",
+                             team_id, user_id, due_at.isoformat())
+                    continue
+                local_date = due_at.astimezone(zone(tz)).date().isoformat()
+                delivery_id = insert_once_key(session, DripDelivery, team_id=team_id, user_id=user_id,
+                                              local_date=local_date, status="claimed", claimed_at=now,
+                                              opened=False)
+                if delivery_id is not None:  # None: this learner's lesson for that day is claimed already
+                    claims.append(Claim(delivery_id, team_id, user_id, local_date, now))
         return claims
-
-    def _claim(self, team_id: str, user_id: str, local_date: str, now: datetime) -> Claim | None:
-        try:
-            with self.db.session() as session:
-                row = DripDelivery(team_id=team_id, user_id=user_id, local_date=local_date, status="claimed",
-                                   claimed_at=now, opened=False)
-                session.add(row)
-                session.flush()
-                return Claim(row.id, team_id, user_id, local_date, now)
-        except IntegrityError:
-            return None  # someone else claimed this learner's lesson for that day
 
     def finish(self, claim: Claim, status: str, *, lesson_id: str | None = None, channel: str | None = None,
                ts: str | None = None, error: str | None = None) -> None:

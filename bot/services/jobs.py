@@ -21,6 +21,7 @@ MAX_QUEUED_PER_LEARNER = 2
 MAX_ACTIVE_GLOBAL = 50
 HEARTBEAT_TIMEOUT = timedelta(seconds=90)
 VALIDATING_TIMEOUT = timedelta(minutes=10)  # the bot stopped between creating and queueing a job
+QUEUED_TIMEOUT = timedelta(hours=6)  # far past any real wait under the caps: its queue entry was lost
 
 
 class JobRefused(Exception):
@@ -137,10 +138,16 @@ class JobService:
                      if job.heartbeat_at is None or as_utc(job.heartbeat_at) < cutoff]
             stuck = [job for job in session.scalars(select(FinetuneJob).where(FinetuneJob.state == "validating"))
                      if as_utc(job.created_at) < now - VALIDATING_TIMEOUT]
+            lost = [job for job in session.scalars(select(FinetuneJob).where(FinetuneJob.state == "queued"))
+                    if as_utc(job.created_at) < now - QUEUED_TIMEOUT]
         reaped = []
         for job in stuck:
             if self.transition(job.id, ("validating",), "failed", error_code="validation_interrupted",
                                error_message="The bot restarted while checking your data."):
+                reaped.append(self.get(job.id))
+        for job in lost:
+            if self.transition(job.id, ("queued",), "failed", error_code="queue_lost",
+                               error_message="This run waited far too long in the queue and was dropped."):
                 reaped.append(self.get(job.id))
         for job in stale:
             if self.transition(job.id, ("running",), "failed", error_code="worker_lost",

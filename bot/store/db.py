@@ -76,13 +76,19 @@ def alembic_config(url: str):
     return config
 
 
-def insert_once(session, model, **values) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING: True when this call inserted the row, False when a unique
-    constraint already held one (a retry or a double click). No exception, no rollback."""
+def insert_once_key(session, model, **values):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the primary key: the new row's key, or None when a
+    unique constraint already held one (a retry, a double click, another replica). No exception,
+    no rollback, so it can share a transaction with other writes."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     key = list(model.__table__.primary_key.columns)[0]
     # RETURNING, not rowcount: some drivers report -1 for INSERT … ON CONFLICT
-    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).first() is not None
+    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).scalar()
+
+
+def insert_once(session, model, **values) -> bool:
+    """True when this call inserted the row, False when it was there already (see insert_once_key)."""
+    return insert_once_key(session, model, **values) is not None

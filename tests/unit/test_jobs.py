@@ -79,6 +79,12 @@ def test_reaper_fails_silent_workers_and_stuck_validations(jobs):
     assert reaped[running.id].error_code == "worker_lost"
     assert reaped[stuck.id].error_code == "validation_interrupted"
     assert jobs.reap_stale() == []
+    waiting = jobs.create("T1", "U3", {})
+    jobs.transition(waiting.id, ("validating",), "queued")
+    jobs.clock.advance(timedelta(hours=5))
+    assert jobs.reap_stale() == [], "a long wait is not a lost job"
+    jobs.clock.advance(timedelta(hours=2))
+    assert [job.error_code for job in jobs.reap_stale()] == ["queue_lost"]
 
 
 def test_queue_position(jobs):
