@@ -39,38 +39,33 @@ def daily_command(services, client, team_id: str, user_id: str, text: str) -> st
 def register(app, services) -> None:
     from handlers.home import publish_home
 
-    def current(team_id, user_id, client):
-        user = services.users.ensure(team_id, user_id, client)
-        return user, services.drips.subscription(team_id, user_id)
-
-    @app.action("drip_toggle")
-    def toggle(ack, body, action, client):
-        ack()
+    def change(body, client, *, enabled: bool = True, local_time: str | None = None,
+               weekdays: bool | None = None) -> None:
+        """Apply one App Home control, keeping the settings it does not touch, and republish Home."""
         team_id, user_id = team_and_user(body)
-        user, sub = current(team_id, user_id, client)
-        if action.get("value") == "on":
-            services.drips.subscribe(team_id, user_id, sub.local_time if sub else "09:00",
-                                     bool(sub and sub.weekdays_only), user.tz)
+        user = services.users.ensure(team_id, user_id, client)
+        sub = services.drips.subscription(team_id, user_id)
+        if enabled:
+            services.drips.subscribe(team_id, user_id, local_time or (sub.local_time if sub else "09:00"),
+                                     bool(sub and sub.weekdays_only) if weekdays is None else weekdays, user.tz)
         else:
             services.drips.unsubscribe(team_id, user_id)
         publish_home(services, client, team_id, user_id)
 
+    @app.action("drip_toggle")
+    def toggle(ack, body, action, client):
+        ack()
+        change(body, client, enabled=action.get("value") == "on")
+
     @app.action("drip_time")
     def time_picked(ack, body, action, client):
         ack()
-        team_id, user_id = team_and_user(body)
-        user, sub = current(team_id, user_id, client)
-        services.drips.subscribe(team_id, user_id, action["selected_time"], bool(sub and sub.weekdays_only), user.tz)
-        publish_home(services, client, team_id, user_id)
+        change(body, client, local_time=action["selected_time"])
 
     @app.action("drip_weekdays")
     def weekdays_toggled(ack, body, action, client):
         ack()
-        team_id, user_id = team_and_user(body)
-        user, sub = current(team_id, user_id, client)
-        weekdays = any(o.get("value") == "weekdays" for o in action.get("selected_options") or [])
-        services.drips.subscribe(team_id, user_id, sub.local_time if sub else "09:00", weekdays, user.tz)
-        publish_home(services, client, team_id, user_id)
+        change(body, client, weekdays=any(o.get("value") == "weekdays" for o in action.get("selected_options") or []))
 
     @app.action("drip_pause")
     def pause_clicked(ack, body, action, client):

@@ -117,11 +117,22 @@ class Workspace:
     def url_verification(self, challenge: str = "sandbox-challenge") -> Delivery:
         return self._interactions.url_verification(challenge)
 
+    def deliver(self, kind: str, payload: Any, body: bytes, content_type: str = FORM, **signing: Any) -> Delivery:
+        """Post exactly `body` to the bot, signed as Slack signs (see `Deliverer.send` for the
+        `sign=`, `timestamp=`, `signing_secret=` and `extra_headers=` options)."""
+        return self._server.deliverer.send(kind, payload, body, content_type, **signing)
+
+    def resend(self, delivery: Delivery) -> Delivery:
+        """Deliver the same payload again, freshly signed: a double click, or Slack retrying a request."""
+        from sandbox.payloads import payload_body
+
+        return self.deliver(delivery.kind, delivery.payload, payload_body(delivery.payload))
+
     def raw_post(self, body: bytes | str, headers: dict | None = None, *, kind: str = "raw",
                  content_type: str = FORM) -> Delivery:
         """Post exactly these bytes and headers to the bot (nothing signed unless you sign it)."""
         data = body.encode("utf-8") if isinstance(body, str) else body
-        return self._server.deliverer.send(kind, None, data, content_type, sign=False, extra_headers=headers)
+        return self.deliver(kind, None, data, content_type, sign=False, extra_headers=headers)
 
     # ----- people -----------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, real_name: str | None = None, tz: str = "UTC", *,

@@ -217,14 +217,19 @@ class WebApi:
         return {"messages": messages, "has_more": len(found) > limit, "pin_count": 0,
                 "response_metadata": {"next_cursor": ""}}
 
-    def chat_update(self, args: dict) -> dict:
+    def _own_message(self, args: dict, refusal: str) -> tuple[str, str]:
+        """(channel, ts) of a message the bot posted; Slack's errors otherwise."""
         channel_id = self._channel(args)
         ts = str(args.get("ts") or "")
         current = self.state.find_message(channel_id, ts)
         if current is None:
             raise ApiError("message_not_found")
         if current.get("bot_id") != BOT_ID:
-            raise ApiError("cant_update_message")
+            raise ApiError(refusal)
+        return channel_id, ts
+
+    def chat_update(self, args: dict) -> dict:
+        channel_id, ts = self._own_message(args, "cant_update_message")
         text = args.get("text")
         if check_message_text(text):
             raise ApiError("msg_too_long")
@@ -254,13 +259,7 @@ class WebApi:
         return self._with_warnings({"message_ts": stored["ts"]}, warnings)
 
     def chat_delete(self, args: dict) -> dict:
-        channel_id = self._channel(args)
-        ts = str(args.get("ts") or "")
-        current = self.state.find_message(channel_id, ts)
-        if current is None:
-            raise ApiError("message_not_found")
-        if current.get("bot_id") != BOT_ID:
-            raise ApiError("cant_delete_message")
+        channel_id, ts = self._own_message(args, "cant_delete_message")
         self.state.delete_message(channel_id, ts)
         return {"channel": channel_id, "ts": ts}
 

@@ -226,7 +226,7 @@ class DripService:
     def verify(self, client: WebClient, claim: Claim) -> bool:
         """Was this delivery posted? Looks for its metadata in the DM; resolves the row either way.
         Returns True when it must be sent (again)."""
-        channel = open_dm(client, claim.user_id)
+        channel = self.users.remembered_dm(claim.team_id, claim.user_id) or open_dm(client, claim.user_id)
         since = (claim.claimed_at or self.clock.now()).timestamp() - 60
         history = client.conversations_history(channel=channel, oldest=f"{since:.6f}", limit=200,
                                                include_all_metadata=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 from sqlalchemy import event, func, select
 
 from bot.store.models import QuizAnswer
@@ -55,10 +54,7 @@ def answer(tutor, user, question_message, right: bool):
 
 def resend(tutor, delivery):
     """Deliver the very same click again, as a double click or Slack's retry does."""
-    from sandbox.delivery import FORM
-    from sandbox.payloads import payload_body
-
-    return tutor.ws._server.deliverer.send(delivery.kind, delivery.payload, payload_body(delivery.payload), FORM)
+    return tutor.ws.resend(delivery)
 
 
 def no_rejected_calls(tutor):

@@ -14,7 +14,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from bot.services.course import CourseService
@@ -80,7 +79,7 @@ def test_bot_killed_while_answering_quizzes(tmp_path, database_url):
             killer = threading.Timer(rng.uniform(0.0, 0.25), lambda p=process: p.send_signal(signal.SIGKILL))
             killer.start()
             for value in batch:
-                delivery = ws._server.deliverer.send("block_actions", None, aimed(template, value), FORM)
+                delivery = ws.deliver("block_actions", None, aimed(template, value), FORM)
                 if delivery.status == 200:
                     acknowledged.add((value["l"], value["q"]))
                 else:

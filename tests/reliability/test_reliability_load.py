@@ -59,7 +59,7 @@ def test_learners_answer_quizzes_concurrently(tmp_path):
                 if time.monotonic() >= stop_at:
                     return
                 started = time.monotonic()
-                delivery = ws._server.deliverer.send("block_actions", None, click_as(template, user, value), FORM)
+                delivery = ws.deliver("block_actions", None, click_as(template, user, value), FORM)
                 elapsed = time.monotonic() - started
                 with lock:
                     latencies.append(elapsed)

@@ -29,7 +29,7 @@ class Outage:
 
 def answer_click(ws, template: dict):
     """Lin answers the first question of lesson 1.1 (a genuine, signed block_actions delivery)."""
-    return ws._server.deliverer.send("block_actions", None, aimed(template, quiz_clicks()[0]), FORM)
+    return ws.deliver("block_actions", None, aimed(template, quiz_clicks()[0]), FORM)
 
 
 def test_database_down_then_back(backend_tutor):

@@ -36,7 +36,7 @@ def raw_signed_headers(body: bytes) -> dict:
 
 
 def send_raw(tutor, body: bytes, headers: dict, content_type: str = FORM):
-    return tutor.ws._server.deliverer.send("raw", None, body, content_type, sign=False, extra_headers=headers)
+    return tutor.ws.deliver("raw", None, body, content_type, sign=False, extra_headers=headers)
 
 
 def test_forged_signature_is_refused(backend_tutor):
@@ -110,8 +110,8 @@ def test_event_retries_apply_once(backend_tutor):
              "event_ts": ws.state.ids.new_ts()}
     envelope = payloads.event_callback(ws.state, event)
     body = json.dumps(envelope).encode()
-    first = ws._server.deliverer.send("event", envelope, body, JSON)
-    retries = [ws._server.deliverer.send("event", envelope, body, JSON,
+    first = ws.deliver("event", envelope, body, JSON)
+    retries = [ws.deliver("event", envelope, body, JSON,
                                          extra_headers={"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"})
                for n in (1, 2, 3)]
     assert first.status == 200 and all(r.status == 200 for r in retries)
