@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from bot.course.mrkdwn import inline, to_mrkdwn
 from bot.slack import escape
 
 BAR_WIDTH = 15
@@ -131,24 +132,18 @@ def review_message(course, reviews, owner: str) -> dict:
     for review in reviews:
         lesson = course.lesson(review.lesson_id)
         question = next(q for q in lesson.quiz if q.id == review.question_id)
-        blocks.append(section(f"*From lesson {lesson.id}:* {escape_markdown_inline(question.prompt)}"))
+        blocks.append(section(f"*From lesson {lesson.id}:* {inline(question.prompt)}"))
         blocks.append({"type": "actions", "block_id": f"review_{review.review_id}_{review.stage}", "elements": [
             button(choice[:75], f"review_answer_{index}", {"r": review.review_id, "s": review.stage, "c": index, "u": owner})
             for index, choice in enumerate(question.choices)]})
     return message("Review: questions you missed earlier", blocks)
 
 
-def escape_markdown_inline(text: str) -> str:
-    from bot.course.mrkdwn import to_mrkdwn
-
-    return to_mrkdwn(text)
-
-
 def review_answered_blocks(lesson, question, choice: int, correct: bool) -> list[dict]:
     verdict = "✅ Right" if correct else f"❌ Not quite — the answer is *{escape(question.answer)}*"
-    return [section(f"*From lesson {lesson.id}:* {escape_markdown_inline(question.prompt)}\n"
+    return [section(f"*From lesson {lesson.id}:* {inline(question.prompt)}\n"
                     f"You chose *{escape(question.choices[choice])}*. {verdict}.\n"
-                    f"{escape_markdown_inline(question.explanation)}"
+                    f"{to_mrkdwn(question.explanation)}"
                     + ("" if correct else "\n_It will come back in a few days._"))]
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.slack import escape  # one escaping rule for the whole bot; re-exported for the course code
+
 _FENCE = re.compile(r"^\s*```")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
@@ -25,11 +27,6 @@ _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _STAR_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 _BOLD_MARK = "\x01"
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack treats as control characters in mrkdwn and plain text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def inline(text: str) -> str:
