@@ -221,3 +221,14 @@ def prediction_modal(job_id: int, text: str, prediction: dict | None, error: str
         result = section(f"*Prediction:* `{escape(str(prediction['label']))}` ({prediction['score']:.1%})\n{top}")
     view["blocks"] = [section(f"_You typed:_ {escape(text[:500])}"), result] + view["blocks"]
     return view
+
+
+def upload_offer(name: str, file_id: str, owner: str) -> dict:
+    """A learner dropped a file in our DM: check it, or fine-tune on it. `name` is escaped already."""
+    value = {"f": file_id, "u": owner}
+    return message(f"Got {name}. Check it or fine-tune on it?", [
+        section(f"📄 Got *{name}*. What shall I do with it?"),
+        {"type": "actions", "elements": [button("Check", "finetune_upload_check", value),
+                                         button("Fine-tune on this file", "finetune_upload_train", value,
+                                                style="primary")]},
+        context(f"Or type `/finetune upload={file_id} method=lora epochs=3` to choose the options.")])

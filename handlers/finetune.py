@@ -146,15 +146,7 @@ def register(app, services) -> None:
             client.chat_postMessage(channel=channel, text=f"⚠️ {error.message}")
             return
         name = escape(info.get("name") or file_id)
-        client.chat_postMessage(channel=channel, text=f"Got {name}. Check it or fine-tune on it?", blocks=[
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"📄 Got *{name}*. What shall I do with it?"}},
-            {"type": "actions", "elements": [
-                {"type": "button", "text": {"type": "plain_text", "text": "Check"}, "action_id": "finetune_upload_check",
-                 "value": f'{{"f": "{file_id}", "u": "{user_id}"}}'},
-                {"type": "button", "text": {"type": "plain_text", "text": "Fine-tune on this file"}, "style": "primary",
-                 "action_id": "finetune_upload_train", "value": f'{{"f": "{file_id}", "u": "{user_id}"}}'}]},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text":
-                f"Or type `/finetune upload={file_id} method=lora epochs=3` to choose the options."}]}])
+        client.chat_postMessage(channel=channel, **finetune_views.upload_offer(name, file_id, user_id))
 
     @app.action(UPLOAD_ACTION)
     def upload_clicked(ack, body, action, client):
