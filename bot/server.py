@@ -67,6 +67,7 @@ class HTTPServer:
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -78,8 +79,15 @@ class HTTPServer:
         host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         return f"http://{host}:{self.port}"
 
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            if not self._stopping.is_set():
+                raise  # closing the sockets under a running select() is how a stop ends the loop
+
     def start(self) -> "HTTPServer":
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
         self._thread.start()
         return self
 
@@ -87,6 +95,7 @@ class HTTPServer:
         self._server.run()
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.close()
         if self._thread:
             self._thread.join(timeout=5)
