@@ -67,7 +67,6 @@ class HTTPServer:
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -79,15 +78,8 @@ class HTTPServer:
         host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         return f"http://{host}:{self.port}"
 
-    def _run(self) -> None:
-        try:
-            self._server.run()
-        except OSError:
-            if not self._stopping.is_set():
-                raise  # closing the sockets under a running select() is how a stop ends the loop
-
     def start(self) -> "HTTPServer":
-        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
         self._thread.start()
         return self
 
@@ -95,7 +87,17 @@ class HTTPServer:
         self._server.run()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._server.close()
-        if self._thread:
+        """Let in-flight requests finish, then close every socket from inside the loop's own thread.
+
+        Closing waitress's sockets from this thread races the loop and the worker threads: a worker still
+        writing a response pulls the (closed) trigger, a traceback at every Ctrl-C; a kept-alive client
+        connection keeps the loop running. A thunk on the trigger runs in the loop, which then ends cleanly.
+        """
+        from waitress import wasyncore
+
+        self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+        if self._thread and self._thread.is_alive():
+            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
             self._thread.join(timeout=5)
+        else:
+            wasyncore.close_all(self._server._map)
