@@ -25,7 +25,7 @@ def make_deliver(services: Services):
 
     def deliver(client, claim: Claim):
         team_id, user_id = claim.team_id, claim.user_id
-        user = services.users.ensure(team_id, user_id, client, refresh=True)
+        user = services.users.ensure(team_id, user_id, client, weekly=True)
         sub = services.drips.subscription(team_id, user_id)
         if sub is not None and sub.tz != user.tz:
             services.drips.refresh_tz(team_id, user_id, user.tz)

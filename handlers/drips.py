@@ -87,5 +87,5 @@ def register(app, services) -> None:
         team_id = body.get("team_id") or user.get("team_id")
         if not user.get("id") or not user.get("tz"):
             return
-        services.users.set_tz(team_id, user["id"], user["tz"])
-        services.drips.refresh_tz(team_id, user["id"], user["tz"])
+        if services.users.profile_changed(team_id, user) is not None:
+            services.drips.refresh_tz(team_id, user["id"], user["tz"])

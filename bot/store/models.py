@@ -39,6 +39,7 @@ class User(Base):
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    info_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # Slack profile last read
 
 
 class LessonProgress(Base):

@@ -38,6 +38,26 @@ def test_upgrade_is_idempotent(db):
     db.upgrade()
 
 
+def test_upgrade_from_the_first_schema_keeps_the_learners(database_url):
+    """A database made by 0001 (the first release) gains `users.info_at` and keeps its rows."""
+    from alembic import command
+
+    from bot.store.db import alembic_config
+
+    command.upgrade(alembic_config(database_url), "0001")
+    database = Database(database_url)
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (team_id, user_id, tz, is_admin, preferences, created_at) "
+                                    "VALUES ('T1', 'U1', 'Asia/Kolkata', false, '{}', :now)"), {"now": NOW})
+        database.upgrade()
+        with database.engine.connect() as connection:
+            user = connection.execute(text("SELECT tz, info_at FROM users")).one()
+        assert tuple(user) == ("Asia/Kolkata", None)
+    finally:
+        database.dispose()
+
+
 def test_first_answer_constraint(db):
     row = dict(team_id="T1", user_id="U1", lesson_id="1.1", question_id="q1", correct=True, answered_at=NOW)
     with db.session() as session:
