@@ -21,10 +21,14 @@ def publish_home(services, client, team_id: str, user_id: str) -> None:
 def register(app, services) -> None:
     @app.event("app_home_opened")
     def home_opened(event, body, client):
+        """The event names the learner's DM with the app: kept, a drip then needs no `conversations.open`
+        (Tier 3). The profile is read on first sight and weekly; `user_change` events carry the rest."""
+        team_id = body.get("team_id") or event.get("view", {}).get("team_id")
+        services.users.ensure(team_id, event["user"], client, weekly=True)
+        if str(event.get("channel", "")).startswith("D"):
+            services.lessons.remember_dm(team_id, event["user"], event["channel"])
         if event.get("tab", "home") != "home":
             return
-        team_id = body.get("team_id") or event.get("view", {}).get("team_id")
-        services.users.ensure(team_id, event["user"], client, refresh=True)
         publish_home(services, client, team_id, event["user"])
 
     @app.action("home_start")

@@ -25,6 +25,12 @@ class LessonSender:
             self._dm_cache[key] = channel
         return self._dm_cache[key]
 
+    def remember_dm(self, team_id: str, user_id: str, channel: str) -> None:
+        """Slack told us the learner's DM with the app (App Home): no need to open it later."""
+        if self._dm_cache.get((team_id, user_id)) != channel:
+            self.users.remember_dm(team_id, user_id, channel)
+            self._dm_cache[(team_id, user_id)] = channel
+
     def send_lesson(self, client: WebClient, team_id: str, user_id: str, lesson_id: str,
                     page: int | None = None) -> tuple[str, str]:
         """Post the lesson from `page` (default: where the learner left off); returns (channel, ts)."""

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.services.users import profile_due
 from drip_steps import (ZONES, daily, deliveries, lessons_received, local_moment, posts_to, subscription,
                         tick_at)
 
@@ -122,13 +123,52 @@ def test_time_zone_change_moves_the_next_drip_to_nine_in_the_new_zone(tutor_at):
     assert "America/Los_Angeles" in daily(tutor, "U0ADA", "")
 
 
-def test_a_zone_change_without_an_event_is_picked_up_at_delivery(tutor_at):
-    """Slack may not tell us (event lost): each delivery re-reads `users.info` and re-plans."""
+def test_a_zone_change_without_an_event_is_picked_up_at_the_weekly_profile_read(tutor_at):
+    """Slack may not tell us (event lost): drips re-read `users.info` on the learner's weekly refresh day
+    (not every morning: that call is rate-limited) and re-plan in the new zone from then on."""
     tutor = tutor_at(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
     daily(tutor, "U0ADA", "09:00")
+    read_at = tutor.clock.now()
     tutor.ws.state.change_person("U0ADA", tz="Asia/Kolkata")  # no user_change event delivered
-    tick_at(tutor, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    assert len(lessons_received(tutor.ws, "U0ADA")) == 1
+    day = next(d for d in range(2, 11) if profile_due("U0ADA", read_at, datetime(2026, 3, d, 9, 0, tzinfo=UTC)))
+    profile_reads = len(users_info_calls(tutor.ws))
+    for earlier in range(2, day):
+        tick_at(tutor, datetime(2026, 3, earlier, 9, 0, tzinfo=UTC))
+        assert subscription(tutor, "U0ADA").tz == "Europe/London"
+        read_todays_lesson(tutor, "U0ADA")  # a reader: drips do not pause
+    assert len(users_info_calls(tutor.ws)) == profile_reads, "users.info was called before the refresh day"
+    tick_at(tutor, datetime(2026, 3, day, 9, 0, tzinfo=UTC))
+    assert len(users_info_calls(tutor.ws)) == profile_reads + 1
+    assert [r.status for r in deliveries(tutor)] == ["sent"] * (day - 1)  # one drip a morning, none missed
     sub = subscription(tutor, "U0ADA")
     assert sub.tz == "Asia/Kolkata"
-    assert sub.next_due_at.replace(tzinfo=UTC) == datetime(2026, 3, 3, 3, 30, tzinfo=UTC)  # 09:00 IST
+    assert sub.next_due_at.replace(tzinfo=UTC) == datetime(2026, 3, day + 1, 3, 30, tzinfo=UTC)  # 09:00 IST
+
+
+def read_todays_lesson(tutor, user: str) -> None:
+    """Click the newest "Continue" or quiz button the learner has: either counts as reading."""
+    for message in reversed(tutor.ws.messages(user)):
+        actions = [e["action_id"] for b in message.get("blocks", []) if b.get("type") == "actions"
+                   for e in b["elements"]]
+        action = next((a for a in actions if a == "lesson_continue" or a.startswith("quiz_answer_")), None)
+        if action:
+            tutor.ws.click(user, message, action)
+            break
+    tutor.ws.wait_for(lambda: subscription(tutor, user).ignored_in_a_row == 0, message="drip opened")
+
+
+def users_info_calls(ws) -> list[dict]:
+    return [e for e in ws.journal(kind="api") if e["method"] == "users.info"]
+
+
+def test_a_learner_who_opened_app_home_gets_drips_without_opening_a_dm(tutor_at):
+    """`app_home_opened` names the learner's DM with the app; a drip then needs no `conversations.open`
+    (Tier 3, 50 a minute: the bound of a big first morning)."""
+    tutor = tutor_at(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    tutor.ws.open_home("U0ADA")
+    tutor.ws.wait_for(lambda: tutor.services.users.remembered_dm("T0SANDBOX", "U0ADA"), message="DM remembered")
+    daily(tutor, "U0ADA", "09:00")
+    tick_at(tutor, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    assert len(lessons_received(tutor.ws, "U0ADA")) == 1
+    assert tutor.services.users.remembered_dm("T0SANDBOX", "U0ADA") == tutor.ws.dm_channel("U0ADA")
+    assert [e for e in tutor.ws.journal(kind="api") if e["method"] == "conversations.open"] == []
