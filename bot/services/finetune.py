@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_sdk import WebClient
 
@@ -17,6 +18,8 @@ from bot.services.jobs import JobRefused
 from bot.slack import escape
 
 log = logging.getLogger(__name__)
+
+REQUEUE_GRACE = timedelta(minutes=2)  # far longer than a worker's step from taking a job to starting it
 
 
 @dataclass
@@ -29,6 +32,7 @@ class StartOutcome:
 class FinetuneService:
     def __init__(self, services, queues):
         self.services, self.queues = services, queues
+        self.requeue_grace = REQUEUE_GRACE
 
     def parse(self, text: str):
         from training.request import parse_request
@@ -114,8 +118,27 @@ class FinetuneService:
             self._refresh(client, job_id)
         return outcome.message
 
+    def requeue_lost(self) -> list[int]:
+        """Put back in the queue each `queued` job whose queue entry is gone: a worker killed after taking
+        it and before starting it. Running it twice is impossible: the worker's queued → running step is
+        one conditional UPDATE, so a second copy of the task finds the job taken and returns."""
+        waiting = self.services.jobs.queued_since_before(self.services.clock.now() - self.requeue_grace)
+        if not waiting:
+            return []
+        in_queue = {task.args[0] for task in self.queues.train.pending() if task.args}
+        lost = [job_id for job_id in waiting if job_id not in in_queue]
+        for job_id in lost:
+            log.warning("job %s was queued but not in the queue (its worker died taking it): queued again", job_id)
+            self.queues.run_finetune(job_id)
+        return lost
+
     def notify_reaped(self) -> int:
-        """Tell the owners of jobs whose worker died; called from the bot's periodic tick."""
+        """Re-queue jobs lost between queue and worker; tell the owners of jobs whose worker died. Called from
+        the bot's periodic tick."""
+        try:
+            self.requeue_lost()
+        except Exception:  # the queue is down: the jobs wait in `queued`, and the next tick tries again
+            log.exception("could not look for lost queue entries")
         reaped = self.services.jobs.reap_stale()
         for job in reaped:
             try:

@@ -129,6 +129,12 @@ class JobService:
             return (session.scalar(select(func.count()).select_from(FinetuneJob).where(
                 FinetuneJob.state == "queued", FinetuneJob.id < job_id)) or 0) + 1
 
+    def queued_since_before(self, moment) -> list[int]:
+        """Ids of jobs still `queued` that were created before `moment`."""
+        with self.db.session() as session:
+            return [job.id for job in session.scalars(select(FinetuneJob).where(FinetuneJob.state == "queued"))
+                    if as_utc(job.created_at) < moment]
+
     def reap_stale(self) -> list[FinetuneJob]:
         """Running jobs whose worker stopped beating: mark them failed so their owners can be told."""
         now = self.clock.now()
