@@ -6,6 +6,14 @@ from __future__ import annotations
 from bot.slack import escape
 from bot.views import bar, button, context, message, section
 
+OUTCOME_EVENT = "tutor_finetune_outcome"  # message metadata on the post that tells a job's owner how it ended
+
+
+def outcome_metadata(job_id: int) -> dict:
+    """Slack message metadata naming the job, so a restart can look up whether its owner was told."""
+    return {"event_type": OUTCOME_EVENT, "event_payload": {"job_id": job_id}}
+
+
 STATE_EMOJI = {"validating": "🔎", "queued": "⏳", "running": "🏃", "succeeded": "✅", "failed": "⚠️",
                "cancelled": "🛑"}
 
@@ -67,7 +75,7 @@ def _pct(value) -> str:
     return f"{value:.1%}" if isinstance(value, (int, float)) else "–"
 
 
-def results_message(job, result: dict) -> dict:
+def results_message(job, result: dict, plots_follow: bool = True) -> dict:
     """What the learner learns from: metrics against both baselines, per-class scores, confusions."""
     metrics = result.get("metrics") or {}
     baselines = result.get("baselines") or {}
@@ -113,11 +121,17 @@ def results_message(job, result: dict) -> dict:
                 text = example if isinstance(example, str) else example.get("text", "")
                 lines.append(f"    › _{escape(text[:160])}_")
         blocks.append(section("*Most-confused pairs*\n" + "\n".join(lines)[:2900]))
-    blocks.append(context("Plots (loss curves and confusion matrix) follow. The model is saved with "
+    plots = ("Plots (loss curves and confusion matrix) follow." if plots_follow else
+             "(Posted after a restart: the plots stayed with the worker.)")
+    blocks.append(context(f"{plots} The model is saved with "
                           "`save_pretrained` and loads with `pipeline(\"text-classification\", model=path)`."))
     blocks.append({"type": "actions", "elements": [
         button("Try it", "finetune_try", {"j": job.id, "u": job.user_id}, style="primary")]})
     return message(f"Fine-tune #{job.id}: accuracy {_pct(acc)}, macro-F1 {_pct(f1)}", blocks)
+
+
+def worker_lost_message(job) -> dict:
+    return {"text": f"⚠️ Fine-tune #{job.id} stopped: {job.error_message} You can start it again with `/finetune`."}
 
 
 def report_message(report: dict, title: str) -> dict:

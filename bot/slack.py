@@ -31,6 +31,19 @@ def open_dm(client: WebClient, user_id: str) -> str:
     return response["channel"]["id"]
 
 
+def find_posted(client: WebClient, channel: str, event_type: str, key: str, value, since) -> dict | None:
+    """The message in `channel`, posted after `since` (a datetime, less a minute for clock skew), whose
+    metadata says `event_type` with `key` = `value`: how a restart tells whether a post went out before a crash."""
+    oldest = since.timestamp() - 60
+    history = client.conversations_history(channel=channel, oldest=f"{oldest:.6f}", limit=200,
+                                           include_all_metadata=True)
+    for message in history.get("messages", []):
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
+            return message
+    return None
+
+
 def escape(text: str) -> str:
     """Escape user text for Slack mrkdwn so nobody can ping @channel or inject links through it."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -145,7 +145,9 @@ def _resolve_data(ctx: WorkerContext, job, request, out_dir: Path) -> str | None
 def _post_results(ctx: WorkerContext, job, result: dict) -> None:
     msg = finetune_views.results_message(job, result)
     client = ctx.client(job.team_id)
-    client.chat_postMessage(channel=job.channel, text=msg["text"], blocks=msg["blocks"])
+    client.chat_postMessage(channel=job.channel, text=msg["text"], blocks=msg["blocks"],
+                            metadata=finetune_views.outcome_metadata(job.id))
+    ctx.jobs.mark_notified(job.id)  # killed before this line: the bot's tick finds the post by its metadata
     plots = (result.get("paths") or {}).get("plots") or []
     plots = [p for p in (plots.values() if isinstance(plots, dict) else plots) if Path(p).is_file()]
     if plots:

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from bot.clock import Clock, as_utc
 from bot.config import Settings
 from bot.services.users import zone
-from bot.slack import open_dm
+from bot.slack import find_posted, open_dm
 from bot.store import Database
 from bot.store.db import insert_once_key
 from bot.store.models import DripDelivery, DripSubscription
@@ -227,15 +227,11 @@ class DripService:
         """Was this delivery posted? Looks for its metadata in the DM; resolves the row either way.
         Returns True when it must be sent (again)."""
         channel = self.users.remembered_dm(claim.team_id, claim.user_id) or open_dm(client, claim.user_id)
-        since = (claim.claimed_at or self.clock.now()).timestamp() - 60
-        history = client.conversations_history(channel=channel, oldest=f"{since:.6f}", limit=200,
-                                               include_all_metadata=True)
-        for message in history.get("messages", []):
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if (message.get("metadata") or {}).get("event_type") == DRIP_EVENT and \
-                    payload.get("delivery_id") == claim.delivery_id:
-                self.finish(claim, "sent", channel=channel, ts=message.get("ts"))
-                return False
+        message = find_posted(client, channel, DRIP_EVENT, "delivery_id", claim.delivery_id,
+                              claim.claimed_at or self.clock.now())
+        if message is not None:
+            self.finish(claim, "sent", channel=channel, ts=message.get("ts"))
+            return False
         with self.db.session() as session:
             return session.execute(update(DripDelivery).where(
                 DripDelivery.id == claim.delivery_id, DripDelivery.status == "verifying")

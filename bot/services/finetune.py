@@ -15,7 +15,8 @@ from slack_sdk import WebClient
 from bot import finetune_views
 from bot.files import UploadError, download
 from bot.services.jobs import JobRefused
-from bot.slack import escape
+from bot.clock import as_utc
+from bot.slack import escape, find_posted
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +145,32 @@ class FinetuneService:
             try:
                 client = self.services.clients.for_team(job.team_id)
                 self._refresh(client, job.id)
-                client.chat_postMessage(channel=job.channel, text=(
-                    f"⚠️ Fine-tune #{job.id} stopped: {job.error_message} You can start it again with `/finetune`."))
+                client.chat_postMessage(channel=job.channel, **finetune_views.worker_lost_message(job),
+                                        metadata=finetune_views.outcome_metadata(job.id))
+                self.services.jobs.mark_notified(job.id)
             except Exception:
                 log.exception("could not tell the owner of job %s", job.id)
+        self.announce_missing()
         return len(reaped)
+
+    def announce_missing(self) -> list[int]:
+        """Jobs that ended without their owner being told (a process killed between the two, or Slack
+        down): look for the announcement in the DM by its metadata, and post it only if it is not there."""
+        announced = []
+        for job in self.services.jobs.unannounced(self.services.clock.now() - self.requeue_grace):
+            try:
+                client = self.services.clients.for_team(job.team_id)
+                if find_posted(client, job.channel, finetune_views.OUTCOME_EVENT, "job_id", job.id,
+                               as_utc(job.created_at)) is None:
+                    if job.state == "succeeded":
+                        msg = finetune_views.results_message(job, job.result or {}, plots_follow=False)
+                    else:
+                        msg = finetune_views.worker_lost_message(job)
+                    self._refresh(client, job.id)
+                    client.chat_postMessage(channel=job.channel, **msg,
+                                            metadata=finetune_views.outcome_metadata(job.id))
+                    announced.append(job.id)
+                self.services.jobs.mark_notified(job.id)
+            except Exception:  # Slack unreachable: the next tick tries again
+                log.exception("could not announce the outcome of job %s", job.id)
+        return announced

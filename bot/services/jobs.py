@@ -135,6 +135,21 @@ class JobService:
             return [job.id for job in session.scalars(select(FinetuneJob).where(FinetuneJob.state == "queued"))
                     if as_utc(job.created_at) < moment]
 
+    def unannounced(self, ended_before) -> list[FinetuneJob]:
+        """Jobs that ended with news for their owner (results, or a lost worker) and whose owner has not
+        been told yet, though they ended before `ended_before`."""
+        with self.db.session() as session:
+            ended = session.scalars(select(FinetuneJob).where(
+                FinetuneJob.notified_at.is_(None),
+                (FinetuneJob.state == "succeeded") |
+                ((FinetuneJob.state == "failed") & (FinetuneJob.error_code == "worker_lost"))))
+            return [job for job in ended if job.finished_at is not None and as_utc(job.finished_at) < ended_before]
+
+    def mark_notified(self, job_id: int) -> None:
+        with self.db.session() as session:
+            session.execute(update(FinetuneJob).where(FinetuneJob.id == job_id, FinetuneJob.notified_at.is_(None))
+                            .values(notified_at=self.clock.now()))
+
     def reap_stale(self) -> list[FinetuneJob]:
         """Running jobs whose worker stopped beating: mark them failed so their owners can be told."""
         now = self.clock.now()

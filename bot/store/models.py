@@ -178,6 +178,7 @@ class FinetuneJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # owner told the outcome
 
     __table_args__ = (
         Index("ix_jobs_owner", "team_id", "user_id", "state"),

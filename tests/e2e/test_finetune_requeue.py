@@ -1,9 +1,10 @@
-"""A worker killed after taking a job from the queue and before starting it: the bot's tick puts the job
-back in the queue, once, and a new worker runs it, once."""
+"""Crash windows between the queue, the worker and the owner's DM, closed by the bot's tick: a job whose
+queue entry was lost is queued again (and runs once); an outcome never announced is announced (once)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -34,3 +35,34 @@ def test_a_job_whose_queue_entry_was_lost_is_queued_again_and_runs_once(tutor):
         assert len(results) == 1
     finally:
         stop_worker(worker)
+
+
+def test_an_outcome_announced_before_a_crash_is_not_announced_again_and_a_missing_one_is(tutor):
+    """The worker posts the results, then records that it did; a kill between the two leaves the job
+    `succeeded` with no record. The bot's tick looks for the post by its metadata: found, nothing is
+    posted again; missing (killed before posting), the bot posts the results itself, once."""
+    worker = start_worker(tutor)
+    try:
+        tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=1 per_class=12")
+        job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.state == "succeeded" else None)(latest_job(tutor)),
+                                timeout=240)
+    finally:
+        stop_worker(worker)
+
+    def results():
+        return [m for m in dm(tutor) if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")]
+
+    first = tutor.ws.wait_for(results)
+    assert tutor.services.jobs.get(job.id).notified_at is not None
+    tutor.clock.set(datetime.now(timezone.utc) + tutor.services.finetune.requeue_grace + timedelta(seconds=5))
+    tutor.services.jobs.update(job.id, notified_at=None)  # killed after posting, before recording it
+    tutor.runtime.tick()
+    assert len(results()) == 1 and tutor.services.jobs.get(job.id).notified_at is not None
+    tutor.services.client.chat_delete(channel=first[0]["channel"], ts=first[0]["ts"])
+    tutor.services.jobs.update(job.id, notified_at=None)  # killed after `succeeded`, before posting
+    tutor.runtime.tick()
+    again = results()
+    assert len(again) == 1 and again[0]["ts"] != first[0]["ts"]
+    assert "Posted after a restart" in json.dumps(again[0]["blocks"])
+    tutor.runtime.tick()
+    assert len(results()) == 1

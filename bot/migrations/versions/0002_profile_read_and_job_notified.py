@@ -1,4 +1,5 @@
-"""users.info_at: when the learner's Slack profile was last read (weekly refresh before drips)
+"""users.info_at (the Slack profile's last read, for the weekly refresh before drips) and
+finetune_jobs.notified_at (the owner was told the outcome: a crash between the two is caught up)
 
 Revision ID: 0002
 Revises: 0001
@@ -15,8 +16,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column('users', sa.Column('info_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('finetune_jobs', sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('finetune_jobs') as batch:
+        batch.drop_column('notified_at')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('info_at')
