@@ -13,9 +13,9 @@ from datetime import timedelta
 from slack_sdk import WebClient
 
 from bot import finetune_views
+from bot.clock import as_utc
 from bot.files import UploadError, download
 from bot.services.jobs import JobRefused
-from bot.clock import as_utc
 from bot.slack import escape, find_posted
 
 log = logging.getLogger(__name__)
