@@ -31,16 +31,23 @@ def open_dm(client: WebClient, user_id: str) -> str:
     return response["channel"]["id"]
 
 
-def find_posted(client: WebClient, channel: str, event_type: str, key: str, value, since) -> dict | None:
+def find_posted(client: WebClient, channel: str, event_type: str, key: str, value, since,
+                max_pages: int = 10) -> dict | None:
     """The message in `channel`, posted after `since` (a datetime, less a minute for clock skew), whose
-    metadata says `event_type` with `key` = `value`: how a restart tells whether a post went out before a crash."""
-    oldest = since.timestamp() - 60
-    history = client.conversations_history(channel=channel, oldest=f"{oldest:.6f}", limit=200,
-                                           include_all_metadata=True)
-    for message in history.get("messages", []):
-        metadata = message.get("metadata") or {}
-        if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
-            return message
+    metadata says `event_type` with `key` = `value`: how a restart tells whether a post went out before a crash.
+    Pages back (newest first) by moving `latest` to the oldest message seen, up to `max_pages` × 200."""
+    oldest, latest = f"{since.timestamp() - 60:.6f}", None
+    for _ in range(max_pages):
+        page = client.conversations_history(channel=channel, oldest=oldest, limit=200, include_all_metadata=True,
+                                            **({"latest": latest} if latest else {}))
+        messages = page.get("messages", [])
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
+                return message
+        if not page.get("has_more") or not messages:
+            return None
+        latest = messages[-1]["ts"]
     return None
 
 
