@@ -44,16 +44,16 @@ def test_an_outcome_announced_before_a_crash_is_not_announced_again_and_a_missin
     worker = start_worker(tutor)
     try:
         tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=1 per_class=12")
-        job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.state == "succeeded" else None)(latest_job(tutor)),
-                                timeout=240)
+        job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.notified_at else None)(latest_job(tutor)),
+                                timeout=240)  # `succeeded` alone is too early: killing the worker then is the crash
     finally:
         stop_worker(worker)
 
     def results():
         return [m for m in dm(tutor) if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")]
 
-    first = tutor.ws.wait_for(results)
-    assert tutor.services.jobs.get(job.id).notified_at is not None
+    first = results()
+    assert len(first) == 1 and job.state == "succeeded"
     tutor.clock.set(datetime.now(timezone.utc) + tutor.services.finetune.requeue_grace + timedelta(seconds=5))
     tutor.services.jobs.update(job.id, notified_at=None)  # killed after posting, before recording it
     tutor.runtime.tick()
