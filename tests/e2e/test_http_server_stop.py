@@ -13,7 +13,11 @@ import requests
 from bot.server import HTTPServer
 
 
+inside = threading.Event()
+
+
 def slow_app(environ, start_response):
+    inside.set()
     time.sleep(0.5)
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"done"]
@@ -24,7 +28,7 @@ def test_stop_waits_for_the_request_in_flight(caplog):
     answers: list = []
     client = threading.Thread(target=lambda: answers.append(requests.get(server.url, timeout=5)))
     client.start()
-    time.sleep(0.2)  # the request is inside slow_app now
+    assert inside.wait(timeout=10), "the request never reached the app"
     with caplog.at_level(logging.WARNING):
         server.stop()
     client.join(timeout=5)
