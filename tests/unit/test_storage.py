@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from bot.clock import as_utc
 from bot.store import Database
 from bot.store.models import Base, DripDelivery, QuizAnswer
 
@@ -38,8 +39,14 @@ def test_upgrade_is_idempotent(db):
     db.upgrade()
 
 
+def moment(raw) -> datetime:
+    """A DateTime column read with raw SQL: SQLite hands back text."""
+    return as_utc(datetime.fromisoformat(raw) if isinstance(raw, str) else raw)
+
+
 def test_upgrade_from_the_first_schema_keeps_the_learners(database_url):
-    """A database made by 0001 (the first release) gains `users.info_at` and keeps its rows."""
+    """A database made by 0001 (the first release) keeps its rows; the new columns are filled so that
+    nobody's profile is re-read at once and no old job's results are posted again."""
     from alembic import command
 
     from bot.store.db import alembic_config
@@ -48,12 +55,19 @@ def test_upgrade_from_the_first_schema_keeps_the_learners(database_url):
     database = Database(database_url)
     try:
         with database.engine.begin() as connection:
-            connection.execute(text("INSERT INTO users (team_id, user_id, tz, is_admin, preferences, created_at) "
-                                    "VALUES ('T1', 'U1', 'Asia/Kolkata', false, '{}', :now)"), {"now": NOW})
+            connection.execute(text("INSERT INTO users (team_id, user_id, tz, is_admin, preferences, created_at, "
+                                    "last_seen_at) VALUES ('T1', 'U1', 'Asia/Kolkata', false, '{}', :now, :now)"),
+                               {"now": NOW})
+            connection.execute(text("INSERT INTO finetune_jobs (team_id, user_id, state, request, progress, "
+                                    "progress_detail, cancel_requested, created_at, finished_at) VALUES "
+                                    "('T1', 'U1', 'succeeded', '{}', 1.0, '{}', false, :now, :now), "
+                                    "('T1', 'U1', 'queued', '{}', 0.0, '{}', false, :now, NULL)"), {"now": NOW})
         database.upgrade()
         with database.engine.connect() as connection:
             user = connection.execute(text("SELECT tz, info_at FROM users")).one()
-        assert tuple(user) == ("Asia/Kolkata", None)
+            jobs = connection.execute(text("SELECT state, notified_at FROM finetune_jobs ORDER BY id")).all()
+        assert user[0] == "Asia/Kolkata" and moment(user[1]) == NOW
+        assert moment(jobs[0][1]) == NOW and jobs[1][1] is None  # the queued one is told when it ends
     finally:
         database.dispose()
 

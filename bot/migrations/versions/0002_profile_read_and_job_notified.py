@@ -17,6 +17,10 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('users', sa.Column('info_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('finetune_jobs', sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True))
+    # Before 0002 every drip re-read the profile and stamped last_seen_at; and every ended job had been
+    # announced as it ended (without metadata, so the tick could not find those posts and would repost them).
+    op.execute("UPDATE users SET info_at = last_seen_at")
+    op.execute("UPDATE finetune_jobs SET notified_at = finished_at WHERE finished_at IS NOT NULL")
 
 
 def downgrade() -> None:
