@@ -142,35 +142,33 @@ class FinetuneService:
             log.exception("could not look for lost queue entries")
         reaped = self.services.jobs.reap_stale()
         for job in reaped:
-            try:
-                client = self.services.clients.for_team(job.team_id)
-                self._refresh(client, job.id)
-                client.chat_postMessage(channel=job.channel, **finetune_views.worker_lost_message(job),
-                                        metadata=finetune_views.outcome_metadata(job.id))
-                self.services.jobs.mark_notified(job.id)
-            except Exception:
-                log.exception("could not tell the owner of job %s", job.id)
+            self._announce(job, look_first=False)  # just reaped by this tick: nobody can have told them yet
         self.announce_missing()
         return len(reaped)
 
     def announce_missing(self) -> list[int]:
         """Jobs that ended without their owner being told (a process killed between the two, or Slack
         down): look for the announcement in the DM by its metadata, and post it only if it is not there."""
-        announced = []
-        for job in self.services.jobs.unannounced(self.services.clock.now() - self.requeue_grace):
-            try:
-                client = self.services.clients.for_team(job.team_id)
-                if find_posted(client, job.channel, finetune_views.OUTCOME_EVENT, "job_id", job.id,
-                               as_utc(job.created_at)) is None:
-                    if job.state == "succeeded":
-                        msg = finetune_views.results_message(job, job.result or {}, plots_follow=False)
-                    else:
-                        msg = finetune_views.worker_lost_message(job)
-                    self._refresh(client, job.id)
-                    client.chat_postMessage(channel=job.channel, **msg,
-                                            metadata=finetune_views.outcome_metadata(job.id))
-                    announced.append(job.id)
+        return [job.id for job in self.services.jobs.unannounced(self.services.clock.now() - self.requeue_grace)
+                if self._announce(job, look_first=True)]
+
+    def _announce(self, job, look_first: bool) -> bool:
+        """Tell the owner how the job ended (once: the post carries the job id as metadata and is recorded);
+        True when this call posted. A Slack failure is logged and left for the next tick."""
+        try:
+            client = self.services.clients.for_team(job.team_id)
+            if look_first and find_posted(client, job.channel, finetune_views.OUTCOME_EVENT, "job_id", job.id,
+                                          as_utc(job.created_at)) is not None:
                 self.services.jobs.mark_notified(job.id)
-            except Exception:  # Slack unreachable: the next tick tries again
-                log.exception("could not announce the outcome of job %s", job.id)
-        return announced
+                return False
+            if job.state == "succeeded":
+                msg = finetune_views.results_message(job, job.result or {}, plots_follow=False)
+            else:
+                msg = finetune_views.worker_lost_message(job)
+            self._refresh(client, job.id)
+            client.chat_postMessage(channel=job.channel, **msg, metadata=finetune_views.outcome_metadata(job.id))
+            self.services.jobs.mark_notified(job.id)
+            return True
+        except Exception:
+            log.exception("could not tell the owner of job %s how it ended", job.id)
+            return False
