@@ -50,7 +50,7 @@ def register(app, services) -> None:
                                      bool(sub and sub.weekdays_only) if weekdays is None else weekdays, user.tz)
         else:
             services.drips.unsubscribe(team_id, user_id)
-        publish_home(services, client, team_id, user_id)
+        publish_home(services, client, team_id, user_id, user)
 
     @app.action("drip_toggle")
     def toggle(ack, body, action, client):

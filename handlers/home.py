@@ -6,9 +6,9 @@ from bot import views
 from handlers.common import team_and_user
 
 
-def publish_home(services, client, team_id: str, user_id: str) -> None:
-    """Build and publish the Home tab; team data only for admins."""
-    user = services.users.ensure(team_id, user_id, client)
+def publish_home(services, client, team_id: str, user_id: str, user=None) -> None:
+    """Build and publish the Home tab; team data only for admins. Pass `user` when the caller has it."""
+    user = user or services.users.ensure(team_id, user_id, client)
     summary = services.learning.summary(team_id, user_id)
     next_title = services.course.lesson(summary.next_lesson_id).title if summary.next_lesson_id else None
     entries = services.learning.syllabus(team_id, user_id)
@@ -24,12 +24,12 @@ def register(app, services) -> None:
         """The event names the learner's DM with the app: kept, a drip then needs no `conversations.open`
         (Tier 3). The profile is read on first sight and weekly; `user_change` events carry the rest."""
         team_id = body.get("team_id") or event.get("view", {}).get("team_id")
-        services.users.ensure(team_id, event["user"], client, weekly=True)
+        user = services.users.ensure(team_id, event["user"], client, weekly=True)
         if str(event.get("channel", "")).startswith("D"):
             services.lessons.remember_dm(team_id, event["user"], event["channel"])
         if event.get("tab", "home") != "home":
             return
-        publish_home(services, client, team_id, event["user"])
+        publish_home(services, client, team_id, event["user"], user)
 
     @app.action("home_start")
     def start_clicked(ack, body, client):

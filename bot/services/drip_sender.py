@@ -101,8 +101,7 @@ class DripSender:
                 self.pacer.wait()
             client = None
             try:
-                client = PostRecorder(self.client_for_team(claim.team_id) if self.client_for_team else self.client,
-                                      claim.delivery_id)
+                client = PostRecorder(self._client(claim.team_id), claim.delivery_id)
                 channel, ts, lesson_id, status = self.service.deliver(client, claim)
                 self.service.finish(claim, status, lesson_id=lesson_id, channel=channel, ts=ts)
                 return
@@ -119,14 +118,16 @@ class DripSender:
             time.sleep(min(30.0, 0.5 * 2 ** attempt))
 
     def verify(self, claim: Claim) -> None:
-        client = self.client_for_team(claim.team_id) if self.client_for_team else self.client
         try:
-            again = self.service.verify(client, claim)
+            again = self.service.verify(self._client(claim.team_id), claim)
         except SlackApiError as error:
             self._record_failure(claim, f"unverifiable: {error.response.get('error')}")
             return
         if again:
             self.send(claim)
+
+    def _client(self, team_id: str) -> WebClient:
+        return self.client_for_team(team_id) if self.client_for_team else self.client
 
     def _record_failure(self, claim: Claim, error: str) -> None:
         self.service.finish(claim, "failed", error=error)

@@ -29,7 +29,7 @@ PROFILE_MAX_AGE = timedelta(days=8)
 
 
 def profile_due(user_id: str, info_at: datetime | None, now: datetime) -> bool:
-    """Whether a daily drip should re-read the learner's Slack profile (`users.info`) before it sends.
+    """Whether to re-read the learner's Slack profile (`users.info`) before a drip or an App Home visit.
 
     `user_change` events keep the time zone current; this weekly re-read only catches a lost event.
     Each learner has one refresh day of the week, picked from their id, so a big morning re-reads about a
