@@ -1,4 +1,4 @@
-"""The composition root: `build_app(settings)` wires Bolt, the Web API client, services and handlers."""
+"""The Bolt app: `build_app(settings, services)` wires Bolt to the services (built by `bot.services`) and the handlers."""
 
 from __future__ import annotations
 
@@ -42,7 +42,13 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
         kwargs["client"] = services.client  # carries the bot token and the retry handlers
         kwargs["token_verification_enabled"] = False
     app = App(**kwargs)
-    app.services = services  # for tests and the runtime
+
+    @app.middleware
+    def provide_services(context, next):
+        """Listeners are plain functions (see `handlers/`): they name `services` among their arguments
+        and Bolt passes this process's set, as it passes `client` or `ack`."""
+        context["services"] = services
+        return next()
 
     @app.middleware
     def skip_retries(request, next):
@@ -64,10 +70,7 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
 
     from handlers import register_all
 
-    register_all(app, services)
-    from bot import views
-
-    views.set_module_titles({m.id: m.title for m in services.course.course.modules})
+    register_all(app)
     return app
 
 

@@ -132,13 +132,13 @@ def run(http_mode: bool, port: int, host: str, no_worker: bool) -> None:
 @cli.command()
 def worker() -> None:
     """A training worker alone (scale-out): runs queued fine-tunes and "Try it" predictions."""
-    from bot.worker import serve
+    from bot.services import build_queues
 
     settings = _settings()
     if not settings.bot_token and not settings.oauth:
         raise click.ClickException("SLACK_BOT_TOKEN is not set: the worker posts progress and results to Slack.")
     _logging(settings.log_level)
-    serve(settings)
+    build_queues(settings).consume()
 
 
 @cli.group()
@@ -178,7 +178,7 @@ def doctor() -> None:
 
 def _add_subcommands() -> None:
     from bot.course.cli import lessons
-    from training.cli import finetune
+    from bot.finetune_cli import finetune
 
     cli.add_command(lessons)
     cli.add_command(finetune)

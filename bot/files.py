@@ -52,9 +52,10 @@ def file_info(client: WebClient, file_id: str, owner: str) -> dict:
     return info
 
 
-def download(client: WebClient, file_id: str, owner: str, dest_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
-    """Stream the learner's upload to `dest_dir`, stopping at `max_bytes` (never reads it whole first)."""
-    info = file_info(client, file_id, owner)
+def download(client: WebClient, info: dict, dest_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
+    """Stream an upload (`info` from `file_info`, its owner checked) to `dest_dir`, stopping at
+    `max_bytes` (never reads it whole first)."""
+    file_id = info.get("id") or "upload"
     url = info.get("url_private_download") or info.get("url_private")
     if not url or urlparse(url).scheme not in ("http", "https"):
         raise UploadError("download_failed", "Slack gave no download link for that file. Upload it again.")

@@ -3,8 +3,12 @@ and the data report. Pure functions of the job row and result dicts."""
 
 from __future__ import annotations
 
+from bot import actions
+from bot.blocks import actions as actions_block
+from bot.blocks import context, message, section
+from bot.finetune_request import describe
 from bot.slack import escape
-from bot.views import bar, button, context, message, section
+from bot.views import bar
 
 OUTCOME_EVENT = "tutor_finetune_outcome"  # message metadata on the post that tells a job's owner how it ended
 
@@ -23,17 +27,6 @@ def _duration(seconds: float | None) -> str:
         return "?"
     seconds = int(seconds)
     return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
-
-
-def describe(request: dict) -> str:
-    source = request.get("data") if request.get("data_kind") != "upload" else "your upload"
-    parts = [f"`{escape(str(source))}`", escape(str(request.get("model", ""))), escape(str(request.get("method", "")))]
-    parts.append(f"{request.get('epochs')} epoch{'s' if request.get('epochs') != 1 else ''}")
-    if request.get("lr"):
-        parts.append(f"lr {request['lr']:g}")
-    if request.get("per_class"):
-        parts.append(f"{request['per_class']} per class")
-    return " · ".join(parts)
 
 
 def job_message(job, position: int | None = None) -> dict:
@@ -66,8 +59,7 @@ def job_message(job, position: int | None = None) -> dict:
     elif job.state == "succeeded":
         blocks.append(context("Finished — results below."))
     if job.state in ("validating", "queued", "running"):
-        blocks.append({"type": "actions", "elements": [
-            button("Cancel", "finetune_cancel", {"j": job.id, "u": job.user_id}, style="danger")]})
+        blocks.append(actions_block(actions.CancelRun(owner=job.user_id, job=job.id).button("Cancel", style="danger")))
     return message(f"Fine-tune #{job.id}: {job.state}", blocks)
 
 
@@ -125,8 +117,7 @@ def results_message(job, result: dict, plots_follow: bool = True) -> dict:
              "(Posted after a restart: the plots stayed with the worker.)")
     blocks.append(context(f"{plots} The model is saved with "
                           "`save_pretrained` and loads with `pipeline(\"text-classification\", model=path)`."))
-    blocks.append({"type": "actions", "elements": [
-        button("Try it", "finetune_try", {"j": job.id, "u": job.user_id}, style="primary")]})
+    blocks.append(actions_block(actions.TryModel(owner=job.user_id, job=job.id).button("Try it", style="primary")))
     return message(f"Fine-tune #{job.id}: accuracy {_pct(acc)}, macro-F1 {_pct(f1)}", blocks)
 
 
@@ -180,31 +171,31 @@ def request_modal(samples: list[str], models: list[str], private_metadata: str =
                _option("frozen — train only the head (fastest)", "frozen"),
                _option("lora — small adapters (fast, little memory)", "lora")]
     return {
-        "type": "modal", "callback_id": "finetune_request", "private_metadata": private_metadata,
+        "type": "modal", "callback_id": actions.REQUEST_MODAL, "private_metadata": private_metadata,
         "title": {"type": "plain_text", "text": "Fine-tune a model"},
         "submit": {"type": "plain_text", "text": "Start"}, "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             {"type": "input", "block_id": "data", "label": {"type": "plain_text", "text": "Data set"},
              "hint": {"type": "plain_text", "text": "A sample set. To use your own CSV, upload it in our DM."},
-             "element": {"type": "static_select", "action_id": "value", "options": sample_options,
+             "element": {"type": "static_select", "action_id": actions.INPUT_ACTION, "options": sample_options,
                          "initial_option": sample_options[0]}},
             {"type": "input", "block_id": "model", "label": {"type": "plain_text", "text": "Base model"},
              "hint": {"type": "plain_text", "text": "minilm is small and fast; it runs offline."},
-             "element": {"type": "static_select", "action_id": "value",
+             "element": {"type": "static_select", "action_id": actions.INPUT_ACTION,
                          "options": [_option(m, m) for m in models],
                          "initial_option": _option(models[0], models[0])}},
             {"type": "input", "block_id": "method", "label": {"type": "plain_text", "text": "Method"},
              "hint": {"type": "plain_text", "text": "Lessons 4.1 and 4.2 compare them."},
-             "element": {"type": "radio_buttons", "action_id": "value", "options": methods,
+             "element": {"type": "radio_buttons", "action_id": actions.INPUT_ACTION, "options": methods,
                          "initial_option": methods[0]}},
             {"type": "input", "block_id": "epochs", "label": {"type": "plain_text", "text": "Epochs"},
              "hint": {"type": "plain_text", "text": "Passes over the data, 1-20. 3 is a good start."},
-             "element": {"type": "number_input", "action_id": "value", "is_decimal_allowed": False,
+             "element": {"type": "number_input", "action_id": actions.INPUT_ACTION, "is_decimal_allowed": False,
                          "initial_value": "3", "min_value": "1", "max_value": "20"}},
             {"type": "input", "block_id": "lr", "optional": True,
              "label": {"type": "plain_text", "text": "Learning rate"},
              "hint": {"type": "plain_text", "text": "Leave empty for the method's default (5e-5 for full)."},
-             "element": {"type": "plain_text_input", "action_id": "value",
+             "element": {"type": "plain_text_input", "action_id": actions.INPUT_ACTION,
                          "placeholder": {"type": "plain_text", "text": "5e-5"}}},
         ],
     }
@@ -213,12 +204,12 @@ def request_modal(samples: list[str], models: list[str], private_metadata: str =
 def try_modal(job_id: int, label_names: list[str] | None = None) -> dict:
     hint = ("Labels: " + ", ".join(label_names))[:150] if label_names else "Type a text like the ones it learned from."
     return {
-        "type": "modal", "callback_id": "finetune_try_modal", "private_metadata": str(job_id),
+        "type": "modal", "callback_id": actions.TRY_MODAL, "private_metadata": str(job_id),
         "title": {"type": "plain_text", "text": f"Try model #{job_id}"[:24]},
         "submit": {"type": "plain_text", "text": "Predict"}, "close": {"type": "plain_text", "text": "Close"},
         "blocks": [{"type": "input", "block_id": "text", "label": {"type": "plain_text", "text": "Text"},
                     "hint": {"type": "plain_text", "text": hint},
-                    "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
+                    "element": {"type": "plain_text_input", "action_id": actions.INPUT_ACTION, "multiline": True,
                                 "max_length": 2000}}],
     }
 
@@ -239,10 +230,8 @@ def prediction_modal(job_id: int, text: str, prediction: dict | None, error: str
 
 def upload_offer(name: str, file_id: str, owner: str) -> dict:
     """A learner dropped a file in our DM: check it, or fine-tune on it. `name` is escaped already."""
-    value = {"f": file_id, "u": owner}
     return message(f"Got {name}. Check it or fine-tune on it?", [
         section(f"📄 Got *{name}*. What shall I do with it?"),
-        {"type": "actions", "elements": [button("Check", "finetune_upload_check", value),
-                                         button("Fine-tune on this file", "finetune_upload_train", value,
-                                                style="primary")]},
+        actions_block(actions.CheckUpload(owner=owner, file=file_id).button("Check"),
+                      actions.TrainOnUpload(owner=owner, file=file_id).button("Fine-tune on this file", style="primary")),
         context(f"Or type `/finetune upload={file_id} method=lora epochs=3` to choose the options.")])

@@ -2,12 +2,14 @@
 
 Two queues: `train` (one fine-tune at a time per worker) and `predict` ("Try it", short, so it never
 waits behind a long training run). Tasks are registered by name on both sides, so the bot can enqueue
-without importing anything heavy.
+without importing anything heavy; a task body asks `worker_factory` for the `Worker` (built once, on
+the first task, in whichever process runs it: a worker, or the bot in Huey's immediate mode).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections.abc import Callable
 
 from huey import RedisHuey, SqliteHuey
 
@@ -25,19 +27,36 @@ def make_huey(settings: Settings, queue: str):
 class Queues:
     """The two queues and their tasks. Enqueue with `queues.run_finetune(job_id)` etc."""
 
-    def __init__(self, settings: Settings):
-        from bot import worker
-
+    def __init__(self, settings: Settings, worker_factory: Callable[[], object]):
         self.settings = settings
+        self._worker_factory, self._worker, self._lock = worker_factory, None, threading.Lock()
         self.train = make_huey(settings, "train")
         self.predict = make_huey(settings, "predict")
-        self.run_finetune = self.train.task(name="run_finetune")(worker.run_finetune)
-        self.run_prediction = self.predict.task(name="run_prediction")(worker.run_prediction)
+        self.run_finetune = self.train.task(name="run_finetune")(self._run_finetune)
+        self.run_prediction = self.predict.task(name="run_prediction")(self._run_prediction)
+
+    def worker(self):
+        with self._lock:
+            if self._worker is None:
+                self._worker = self._worker_factory()
+            return self._worker
+
+    def _run_finetune(self, job_id: int) -> None:
+        self.worker().run_finetune(job_id)
+
+    def _run_prediction(self, job_id: int, user_id: str, text: str, view_id: str) -> None:
+        self.worker().run_prediction(job_id, user_id, text, view_id)
 
     def pending(self) -> int:
         return self.train.pending_count()
 
-
-@lru_cache(maxsize=8)
-def queues_for(settings: Settings) -> Queues:
-    return Queues(settings)
+    def consume(self, predict_threads: int = 1) -> None:
+        """Run the worker in this process until SIGINT/SIGTERM: one training at a time, predictions beside it."""
+        predict_consumer = self.predict.create_consumer(workers=predict_threads, worker_type="thread",
+                                                        check_worker_health=False, periodic=False)
+        predict_consumer.start()
+        train_consumer = self.train.create_consumer(workers=1, worker_type="thread", periodic=False)
+        try:
+            train_consumer.run()
+        finally:
+            predict_consumer.stop(graceful=False)

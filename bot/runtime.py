@@ -1,4 +1,6 @@
 """Running the bot: the Bolt app, the periodic tick (drips and the job reaper), and the drip sender.
+Everything it runs is built by the composition root (`bot.services.build_services`); this module only
+starts, ticks and stops it.
 
 Used by `tutor run`, `tutor sandbox` and the end-to-end tests, so all three start the same thing.
 """
@@ -10,43 +12,11 @@ import threading
 
 from slack_bolt import App
 
-from bot import views
 from bot.app import build_app
 from bot.config import Settings
-from bot.services import Services, build_services
-from bot.services.drip_sender import DripSender
-from bot.services.drips import Claim
+from bot.services import build_services
 
 log = logging.getLogger(__name__)
-
-
-def make_deliver(services: Services):
-    """What a daily drip sends: the next lesson, a pause notice, or the end-of-course summary."""
-
-    def deliver(client, claim: Claim):
-        team_id, user_id = claim.team_id, claim.user_id
-        user = services.users.ensure(team_id, user_id, client, weekly=True)
-        sub = services.drips.subscription(team_id, user_id)
-        if sub is not None and sub.tz != user.tz:
-            services.drips.refresh_tz(team_id, user_id, user.tz)
-        channel = services.lessons.dm(client, team_id, user_id)
-        if services.drips.should_pause(team_id, user_id):
-            services.drips.set_paused(team_id, user_id, True)
-            response = client.chat_postMessage(channel=channel, **views.drip_paused_message(user_id))
-            return channel, response["ts"], None, "skipped"
-        lesson_id = services.learning.next_lesson_id(team_id, user_id)
-        if lesson_id is None:
-            services.drips.unsubscribe(team_id, user_id)
-            response = client.chat_postMessage(channel=channel, **views.course_finished_message(
-                services.learning.summary(team_id, user_id)))
-            return channel, response["ts"], None, "sent"
-        channel, ts = services.lessons.send_lesson(client, team_id, user_id, lesson_id)
-        reviews = [r for r in services.learning.due_reviews(team_id, user_id) if r.stage > 0]
-        if reviews:
-            client.chat_postMessage(channel=channel, **views.review_message(services.course, reviews, user_id))
-        return channel, ts, lesson_id, "sent"
-
-    return deliver
 
 
 class BotRuntime:
@@ -55,12 +25,10 @@ class BotRuntime:
     def __init__(self, settings: Settings, *, clock=None, start_scheduler: bool = True,
                  sends_per_second: float = 20.0):
         self.settings = settings
-        self.services = build_services(settings, clock=clock)
+        self.services = build_services(settings, clock=clock, drip_sends_per_second=sends_per_second)
         self.services.db.upgrade()
         self.app: App = build_app(settings, self.services)
-        self.services.drips.deliver = make_deliver(self.services)
-        self.sender = DripSender(self.services.drips, self.services.client, per_second=sends_per_second,
-                                 client_for_team=self.services.clients.for_team)
+        self.sender = self.services.drip_sender
         self._scheduler = None
         self._start_scheduler = start_scheduler
         self._tick_lock = threading.Lock()
@@ -73,8 +41,7 @@ class BotRuntime:
             claims = self.services.drips.due_claims()
             self.sender.submit(claims)
             self.sender.submit_verifications(self.services.drips.claim_stale_sending())
-            if self.services.finetune is not None:
-                self.services.finetune.notify_reaped()
+            self.services.finetune.notify_reaped()
             return len(claims)
         finally:
             self._tick_lock.release()

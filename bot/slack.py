@@ -51,6 +51,15 @@ def find_posted(client: WebClient, channel: str, event_type: str, key: str, valu
     return None
 
 
+def team_and_user(body: dict) -> tuple[str, str]:
+    """(team_id, user_id) of whoever sent this command, click or submission."""
+    if "user" in body and isinstance(body["user"], dict):
+        user = body["user"]
+        team = user.get("team_id") or (body.get("team") or {}).get("id") or body.get("team_id")
+        return team, user["id"]
+    return body.get("team_id") or (body.get("team") or {}).get("id"), body["user_id"]
+
+
 def escape(text: str) -> str:
     """Escape user text for Slack mrkdwn so nobody can ping @channel or inject links through it."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

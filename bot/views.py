@@ -6,8 +6,9 @@ so handlers carry no Block Kit beyond trivial pieces.
 
 from __future__ import annotations
 
-import json
-
+from bot import actions
+from bot.blocks import actions as actions_block
+from bot.blocks import context, divider, fields, header, message, section
 from bot.course.mrkdwn import inline, to_mrkdwn
 from bot.slack import escape
 
@@ -17,26 +18,6 @@ BAR_WIDTH = 15
 def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     filled = round(width * done / total) if total else 0
     return "▓" * filled + "░" * (width - filled)
-
-
-def section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
-
-
-def context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
-
-
-def button(text: str, action_id: str, value: dict | str = "", style: str | None = None) -> dict:
-    element = {"type": "button", "text": {"type": "plain_text", "text": text[:75], "emoji": True},
-               "action_id": action_id, "value": value if isinstance(value, str) else json.dumps(value)}
-    if style:
-        element["style"] = style
-    return element
-
-
-def message(text: str, blocks: list[dict]) -> dict:
-    return {"text": text, "blocks": blocks}
 
 
 LESSON_HELP = (
@@ -55,17 +36,19 @@ def help_message() -> dict:
     return message("How to use /lesson", [section(LESSON_HELP)])
 
 
-def syllabus_message(entries, course_title: str) -> dict:
+def syllabus_message(entries, course) -> dict:
+    """The syllabus with the learner's marks; `course` (a loaded `Course`) gives the titles."""
     marks = {"done": "✓", "current": "▶", "open": "○"}
+    titles = {m.id: m.title for m in course.modules}
     lines, module = [], None
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": course_title[:150]}}]
+    blocks = [header(course.title)]
     for entry in entries:
         if entry.module != module:
             if lines:
                 blocks.append(section("\n".join(lines)))
                 lines = []
             module = entry.module
-            lines.append(f"*{escape(module_title(module))}*")
+            lines.append(f"*{escape(titles.get(module, module))}*")
         score = f" — quiz {entry.score}/{entry.questions}" if entry.state == "done" and entry.questions else ""
         current = " _(up next)_" if entry.state == "current" else ""
         lines.append(f"{marks[entry.state]}  `{entry.lesson_id}` {escape(entry.title)}{score}{current}")
@@ -76,29 +59,14 @@ def syllabus_message(entries, course_title: str) -> dict:
     return message(f"Syllabus: {done} of {len(entries)} lessons done", blocks)
 
 
-_MODULE_TITLES: dict[str, str] = {}
-
-
-def set_module_titles(titles: dict[str, str]) -> None:
-    _MODULE_TITLES.update(titles)
-
-
-def module_title(module_id: str) -> str:
-    return _MODULE_TITLES.get(module_id, module_id.replace("_", " ").title())
-
-
 def progress_blocks(summary, next_title: str | None) -> list[dict]:
     accuracy = f"{summary.accuracy:.0%} ({summary.correct}/{summary.answered})" if summary.answered else "no answers yet"
     streak = f"{summary.streak} day{'s' if summary.streak != 1 else ''}"
     nxt = f"`{summary.next_lesson_id}` {escape(next_title or '')}" if summary.next_lesson_id else "🎓 course complete"
     blocks = [
         section(f"*Your progress*\n`{bar(summary.done, summary.total)}` *{summary.done} of {summary.total}* lessons done"),
-        {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*Quiz accuracy*\n{accuracy}"},
-            {"type": "mrkdwn", "text": f"*Streak*\n🔥 {streak}"},
-            {"type": "mrkdwn", "text": f"*Next lesson*\n{nxt}"},
-            {"type": "mrkdwn", "text": f"*Fine-tune runs*\n{len(summary.runs)} recent"},
-        ]},
+        fields(f"*Quiz accuracy*\n{accuracy}", f"*Streak*\n🔥 {streak}", f"*Next lesson*\n{nxt}",
+               f"*Fine-tune runs*\n{len(summary.runs)} recent"),
     ]
     if summary.runs:
         lines = []
@@ -118,9 +86,8 @@ def completion_message(lesson, score: int, questions: int, next_lesson, owner: s
     emoji = "🎉" if score == questions else "👏" if score >= questions / 2 else "💪"
     blocks = [section(f"{emoji} *Lesson {lesson.id} complete!* You scored *{score}/{questions}*.")]
     if next_lesson is not None:
-        blocks.append({"type": "actions", "elements": [
-            button(f"Next lesson: {next_lesson.id} {next_lesson.title}"[:75], "lesson_next",
-                   {"l": next_lesson.id, "u": owner}, style="primary")]})
+        blocks.append(actions_block(actions.NextLesson(owner=owner, lesson=next_lesson.id).button(
+            f"Next lesson: {next_lesson.id} {next_lesson.title}", style="primary")))
     else:
         blocks.append(section("🎓 *That was the last lesson: you finished the course!* `/progress` shows your summary."))
     return message(f"Lesson {lesson.id} complete: {score}/{questions}", blocks)
@@ -133,9 +100,10 @@ def review_message(course, reviews, owner: str) -> dict:
         lesson = course.lesson(review.lesson_id)
         question = next(q for q in lesson.quiz if q.id == review.question_id)
         blocks.append(section(f"*From lesson {lesson.id}:* {inline(question.prompt)}"))
-        blocks.append({"type": "actions", "block_id": f"review_{review.review_id}_{review.stage}", "elements": [
-            button(choice[:75], f"review_answer_{index}", {"r": review.review_id, "s": review.stage, "c": index, "u": owner})
-            for index, choice in enumerate(question.choices)]})
+        blocks.append(actions_block(*(
+            actions.ReviewAnswer(owner=owner, review=review.review_id, stage=review.stage, choice=index).button(
+                choice, index=index)
+            for index, choice in enumerate(question.choices)), block_id=f"review_{review.review_id}_{review.stage}"))
     return message("Review: questions you missed earlier", blocks)
 
 
@@ -147,18 +115,37 @@ def review_answered_blocks(lesson, question, choice: int, correct: bool) -> list
                     + ("" if correct else "\n_It will come back in a few days._"))]
 
 
-def home_view(summary, next_title, entries, drip, drip_tz: str, team_stats=None, course_title: str = "") -> dict:
+def review_after_answer(message_blocks: list[dict], block_id: str | None, answered: list[dict]) -> list[dict] | None:
+    """The review message with the answered question's line and buttons replaced by `answered`;
+    None when the clicked block is not in it (nothing to change)."""
+    blocks, replaced = [], False
+    for block in message_blocks:
+        if block_id and block.get("block_id") == block_id:
+            if blocks and blocks[-1].get("type") == "section":
+                blocks.pop()  # the question line; the answered block repeats it
+            blocks.extend(answered)
+            replaced = True
+        else:
+            blocks.append(block)
+    return blocks if replaced else None
+
+
+def without_actions(blocks: list[dict], note: str) -> list[dict]:
+    """A message with its buttons replaced by a short note (no second click possible)."""
+    return [block for block in blocks if block.get("type") != "actions"] + [context(note)]
+
+
+def home_view(summary, next_title, entries, drip, drip_tz: str, course, team_stats=None) -> dict:
     start_label = "Start the course" if summary.done == 0 and summary.answered == 0 else "Continue learning"
     blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "🎓 Finetune Tutor"}},
+        header("🎓 Finetune Tutor"),
         *progress_blocks(summary, next_title),
-        {"type": "actions", "elements": [button(start_label, "home_start", "", style="primary"),
-                                         button("Syllabus", "home_syllabus")]},
-        {"type": "divider"},
+        actions_block(actions.StartCourse().button(start_label, style="primary"), actions.ShowSyllabus().button("Syllabus")),
+        divider(),
         *drip_blocks(drip, drip_tz),
-        {"type": "divider"},
+        divider(),
     ]
-    syllabus = syllabus_message(entries, course_title)["blocks"][1:-1]
+    syllabus = syllabus_message(entries, course)["blocks"][1:-1]
     blocks.append(section("*Syllabus*"))
     blocks.extend(syllabus)
     if team_stats is not None:
@@ -177,21 +164,20 @@ def drip_blocks(drip, tz: str) -> list[dict]:
         state = "paused"
     else:
         state = f"on, every {'weekday' if weekdays else 'day'} at {local_time}"
-    toggle = button("Turn off" if enabled else "Turn on daily lessons", "drip_toggle", "off" if enabled else "on",
-                    style=None if enabled else "primary")
+    toggle = actions.ToggleDrip(state="off" if enabled else "on").button(
+        "Turn off" if enabled else "Turn on daily lessons", style=None if enabled else "primary")
+    weekdays_option = {"text": {"type": "plain_text", "text": "Weekdays only"}, "value": actions.WEEKDAYS_OPTION}
     elements = [
         toggle,
-        {"type": "timepicker", "action_id": "drip_time", "initial_time": local_time,
+        {"type": "timepicker", "action_id": actions.DRIP_TIME, "initial_time": local_time,
          "placeholder": {"type": "plain_text", "text": "Time"}},
-        {"type": "checkboxes", "action_id": "drip_weekdays", "options": [
-            {"text": {"type": "plain_text", "text": "Weekdays only"}, "value": "weekdays"}],
-         **({"initial_options": [{"text": {"type": "plain_text", "text": "Weekdays only"}, "value": "weekdays"}]}
-            if weekdays else {})},
+        {"type": "checkboxes", "action_id": actions.DRIP_WEEKDAYS, "options": [weekdays_option],
+         **({"initial_options": [weekdays_option]} if weekdays else {})},
     ]
     if enabled:
-        elements.append(button("Resume" if paused else "Pause", "drip_pause", "resume" if paused else "pause"))
+        elements.append(actions.PauseDrip(state="resume" if paused else "pause").button("Resume" if paused else "Pause"))
     return [section(f"*Daily lesson:* {state} · time zone *{escape(tz)}* (from your Slack profile)"),
-            {"type": "actions", "block_id": "drip_settings", "elements": elements}]
+            actions_block(*elements, block_id="drip_settings")]
 
 
 def team_blocks(stats) -> list[dict]:
@@ -200,12 +186,12 @@ def team_blocks(stats) -> list[dict]:
     hardest = "\n".join(f"• `{lid}` {qid}: missed {wrong} of {answered}" for lid, qid, wrong, answered in stats.hardest) \
         or "_No missed questions yet._"
     return [
-        {"type": "divider"},
-        {"type": "header", "text": {"type": "plain_text", "text": "👥 Team view (admins only)"}},
+        divider(),
+        header("👥 Team view (admins only)"),
         section(f"*Learners active (30 days):* {stats.learners_active} of {stats.learners_total}"),
         section("*Completion funnel*\n" + funnel),
         section("*Most-missed questions*\n" + hardest),
-        {"type": "actions", "elements": [button("Export CSV to my DM", "team_export")]},
+        actions_block(actions.ExportTeam().button("Export CSV to my DM")),
     ]
 
 
@@ -221,10 +207,10 @@ def drip_paused_message(owner: str) -> dict:
     return message("Daily lessons paused", [
         section("💤 I've paused your daily lessons: the last 3 went unread, and I don't want to nag. "
                 "Pick them up whenever you like."),
-        {"type": "actions", "elements": [button("Resume daily lessons", "drip_pause", "resume", style="primary")]}])
+        actions_block(actions.PauseDrip(state="resume").button("Resume daily lessons", style="primary"))])
 
 
 def course_finished_message(summary) -> dict:
     return message("You finished the course!", [
-        section("🎓 *You finished all 15 lessons — congratulations!* Daily lessons stop here."),
+        section(f"🎓 *You finished all {summary.total} lessons — congratulations!* Daily lessons stop here."),
         *progress_blocks(summary, None)])

@@ -1,25 +1,13 @@
-"""Small helpers shared by the surfaces: who is acting, and reading our JSON button values."""
+"""Small helpers shared by the surfaces: reading a click with its owner check, and telling a clicker
+that a message is someone else's."""
 
 from __future__ import annotations
 
-import json
+from bot.actions import C, ClickRead, read_click
+from bot.slack import team_and_user
+from bot.views import without_actions
 
-
-def team_and_user(body: dict) -> tuple[str, str]:
-    """(team_id, user_id) of whoever sent this command, click or submission."""
-    if "user" in body and isinstance(body["user"], dict):
-        user = body["user"]
-        team = user.get("team_id") or (body.get("team") or {}).get("id") or body.get("team_id")
-        return team, user["id"]
-    return body.get("team_id") or (body.get("team") or {}).get("id"), body["user_id"]
-
-
-def action_value(action: dict) -> dict:
-    try:
-        value = json.loads(action.get("value") or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+__all__ = ["own_click", "not_yours", "retire_buttons", "team_and_user", "read_click"]
 
 
 def not_yours(client, body: dict, what: str = "quiz") -> None:
@@ -36,22 +24,12 @@ def not_yours(client, body: dict, what: str = "quiz") -> None:
     client.chat_postEphemeral(channel=channel, user=user_id, text=text)
 
 
-def without_actions(blocks: list[dict], note: str) -> list[dict]:
-    """The clicked message with its buttons replaced by a short note (no second click possible)."""
-    kept = [block for block in blocks if block.get("type") != "actions"]
-    kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    return kept
-
-
-def own_click(body: dict, action: dict, client, what: str) -> tuple[str, str, dict] | None:
-    """(team_id, user_id, value) when the clicker owns the button's message; otherwise tell the
-    clicker it is someone else's and return None. Our button values carry the owner as `u`."""
-    team_id, user_id = team_and_user(body)
-    value = action_value(action)
-    if value.get("u") != user_id:
+def own_click(kind: type[C], body: dict, action: dict, client, what: str) -> ClickRead | None:
+    """The click when the clicker may act on it; a foreign click gets told so; a forged value, nothing."""
+    read = read_click(kind, body, action)
+    if read.foreign:
         not_yours(client, body, what)
-        return None
-    return team_id, user_id, value
+    return read if read.mine else None
 
 
 def retire_buttons(client, body: dict, note: str) -> None:

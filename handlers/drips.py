@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from bot import views
+from bot.actions import DRIP_TIME, DRIP_WEEKDAYS, WEEKDAYS_OPTION, PauseDrip, ToggleDrip, read_click
 from bot.services.drips import DripSettingError
-from handlers.common import team_and_user
+from bot.blocks import section
+from bot.slack import team_and_user
+from handlers.home import publish_home
 
 DAILY_USAGE = ("Try `/lesson daily 09:00`, `/lesson daily weekdays 08:30`, `/lesson daily off`, "
                "`/lesson daily pause` or `/lesson daily resume`.")
@@ -36,56 +39,65 @@ def daily_command(services, client, team_id: str, user_id: str, text: str) -> st
     return views.drip_settings_text(sub, user.tz)
 
 
-def register(app, services) -> None:
-    from handlers.home import publish_home
+def _change(services, body, client, *, enabled: bool = True, local_time: str | None = None,
+            weekdays: bool | None = None) -> None:
+    """Apply one App Home control, keeping the settings it does not touch, and republish Home."""
+    team_id, user_id = team_and_user(body)
+    user = services.users.ensure(team_id, user_id, client)
+    sub = services.drips.subscription(team_id, user_id)
+    if enabled:
+        services.drips.subscribe(team_id, user_id, local_time or (sub.local_time if sub else "09:00"),
+                                 bool(sub and sub.weekdays_only) if weekdays is None else weekdays, user.tz)
+    else:
+        services.drips.unsubscribe(team_id, user_id)
+    publish_home(services, client, team_id, user_id, user)
 
-    def change(body, client, *, enabled: bool = True, local_time: str | None = None,
-               weekdays: bool | None = None) -> None:
-        """Apply one App Home control, keeping the settings it does not touch, and republish Home."""
-        team_id, user_id = team_and_user(body)
-        user = services.users.ensure(team_id, user_id, client)
-        sub = services.drips.subscription(team_id, user_id)
-        if enabled:
-            services.drips.subscribe(team_id, user_id, local_time or (sub.local_time if sub else "09:00"),
-                                     bool(sub and sub.weekdays_only) if weekdays is None else weekdays, user.tz)
-        else:
-            services.drips.unsubscribe(team_id, user_id)
-        publish_home(services, client, team_id, user_id, user)
 
-    @app.action("drip_toggle")
-    def toggle(ack, body, action, client):
-        ack()
-        change(body, client, enabled=action.get("value") == "on")
+def toggle_clicked(ack, body, action, client, services):
+    ack()
+    if (toggle := read_click(ToggleDrip, body, action).click) is not None:
+        _change(services, body, client, enabled=toggle.state == "on")
 
-    @app.action("drip_time")
-    def time_picked(ack, body, action, client):
-        ack()
-        change(body, client, local_time=action["selected_time"])
 
-    @app.action("drip_weekdays")
-    def weekdays_toggled(ack, body, action, client):
-        ack()
-        change(body, client, weekdays=any(o.get("value") == "weekdays" for o in action.get("selected_options") or []))
+def time_picked(ack, body, action, client, services):
+    ack()
+    _change(services, body, client, local_time=action["selected_time"])
 
-    @app.action("drip_pause")
-    def pause_clicked(ack, body, action, client):
-        ack()
-        team_id, user_id = team_and_user(body)
-        sub = services.drips.set_paused(team_id, user_id, action.get("value") == "pause")
-        container = body.get("container") or {}
-        if container.get("type") == "view":
-            publish_home(services, client, team_id, user_id)
-        elif sub is not None and body.get("message"):
-            user = services.users.get(team_id, user_id)
-            client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"],
-                               text="Daily lessons resumed",
-                               blocks=[views.section(views.drip_settings_text(sub, user.tz if user else "UTC"))])
 
-    @app.event("user_change")
-    def user_changed(event, body):
-        user = event.get("user") or {}
-        team_id = body.get("team_id") or user.get("team_id")
-        if not user.get("id") or not user.get("tz"):
-            return
-        if services.users.profile_changed(team_id, user) is not None:
-            services.drips.refresh_tz(team_id, user["id"], user["tz"])
+def weekdays_toggled(ack, body, action, client, services):
+    ack()
+    _change(services, body, client,
+            weekdays=any(o.get("value") == WEEKDAYS_OPTION for o in action.get("selected_options") or []))
+
+
+def pause_clicked(ack, body, action, client, services):
+    ack()
+    read = read_click(PauseDrip, body, action)
+    if read.click is None:
+        return
+    team_id, user_id = read.team_id, read.user_id
+    sub = services.drips.set_paused(team_id, user_id, read.click.state == "pause")
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        publish_home(services, client, team_id, user_id)
+    elif sub is not None and body.get("message"):
+        user = services.users.get(team_id, user_id)
+        client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], text="Daily lessons resumed",
+                           blocks=[section(views.drip_settings_text(sub, user.tz if user else "UTC"))])
+
+
+def user_changed(event, body, services):
+    user = event.get("user") or {}
+    team_id = body.get("team_id") or user.get("team_id")
+    if not user.get("id") or not user.get("tz"):
+        return
+    if services.users.profile_changed(team_id, user) is not None:
+        services.drips.refresh_tz(team_id, user["id"], user["tz"])
+
+
+def register(app) -> None:
+    app.action(ToggleDrip.matcher())(toggle_clicked)
+    app.action(DRIP_TIME)(time_picked)
+    app.action(DRIP_WEEKDAYS)(weekdays_toggled)
+    app.action(PauseDrip.matcher())(pause_clicked)
+    app.event("user_change")(user_changed)

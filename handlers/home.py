@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot import views
-from handlers.common import team_and_user
+from bot.actions import ExportTeam, ShowSyllabus, StartCourse
+from bot.slack import team_and_user
 
 
 def publish_home(services, client, team_id: str, user_id: str, user=None) -> None:
@@ -14,50 +15,55 @@ def publish_home(services, client, team_id: str, user_id: str, user=None) -> Non
     entries = services.learning.syllabus(team_id, user_id)
     drip = services.drips.subscription(team_id, user_id)
     stats = services.learning.team_stats(team_id) if services.users.is_admin(team_id, user_id) else None
-    view = views.home_view(summary, next_title, entries, drip, user.tz, stats, services.course.course.title)
+    view = views.home_view(summary, next_title, entries, drip, user.tz, services.course.course, stats)
     client.views_publish(user_id=user_id, view=view)
 
 
-def register(app, services) -> None:
-    @app.event("app_home_opened")
-    def home_opened(event, body, client):
-        """The event names the learner's DM with the app: kept, a drip then needs no `conversations.open`
-        (Tier 3). The profile is read on first sight and weekly; `user_change` events carry the rest."""
-        team_id = body.get("team_id") or event.get("view", {}).get("team_id")
-        user = services.users.ensure(team_id, event["user"], client, weekly=True)
-        if str(event.get("channel", "")).startswith("D"):
-            services.lessons.remember_dm(team_id, event["user"], event["channel"])
-        if event.get("tab", "home") != "home":
-            return
-        publish_home(services, client, team_id, event["user"], user)
+def home_opened(event, body, client, services):
+    """The event names the learner's DM with the app: kept, a drip then needs no `conversations.open`
+    (Tier 3). The profile is read on first sight and weekly; `user_change` events carry the rest."""
+    team_id = body.get("team_id") or event.get("view", {}).get("team_id")
+    user = services.users.ensure(team_id, event["user"], client, weekly=True)
+    if str(event.get("channel", "")).startswith("D"):
+        services.lessons.remember_dm(team_id, event["user"], event["channel"])
+    if event.get("tab", "home") != "home":
+        return
+    publish_home(services, client, team_id, event["user"], user)
 
-    @app.action("home_start")
-    def start_clicked(ack, body, client):
-        ack()
-        team_id, user_id = team_and_user(body)
-        lesson_id = services.learning.next_lesson_id(team_id, user_id)
-        if lesson_id is None:
-            channel = services.lessons.dm(client, team_id, user_id)
-            summary = services.learning.summary(team_id, user_id)
-            client.chat_postMessage(channel=channel, **views.course_finished_message(summary))
-            return
-        services.lessons.send_lesson(client, team_id, user_id, lesson_id)
 
-    @app.action("home_syllabus")
-    def syllabus_clicked(ack, body, client):
-        ack()
-        team_id, user_id = team_and_user(body)
+def start_clicked(ack, body, client, services):
+    ack()
+    team_id, user_id = team_and_user(body)
+    lesson_id = services.learning.next_lesson_id(team_id, user_id)
+    if lesson_id is None:
         channel = services.lessons.dm(client, team_id, user_id)
-        entries = services.learning.syllabus(team_id, user_id)
-        client.chat_postMessage(channel=channel, **views.syllabus_message(entries, services.course.course.title))
+        summary = services.learning.summary(team_id, user_id)
+        client.chat_postMessage(channel=channel, **views.course_finished_message(summary))
+        return
+    services.lessons.send_lesson(client, team_id, user_id, lesson_id)
 
-    @app.action("team_export")
-    def export_clicked(ack, body, client):
-        ack()
-        team_id, user_id = team_and_user(body)
-        if not services.users.is_admin(team_id, user_id):
-            return  # the button is only shown to admins; a forged click gets nothing
-        channel = services.lessons.dm(client, team_id, user_id)
-        client.files_upload_v2(channel=channel, filename=f"team-progress-{team_id}.csv",
-                               content=services.learning.team_csv(team_id), title="Team progress",
-                               initial_comment="Here is your team's progress, one row per learner and lesson.")
+
+def syllabus_clicked(ack, body, client, services):
+    ack()
+    team_id, user_id = team_and_user(body)
+    channel = services.lessons.dm(client, team_id, user_id)
+    entries = services.learning.syllabus(team_id, user_id)
+    client.chat_postMessage(channel=channel, **views.syllabus_message(entries, services.course.course))
+
+
+def export_clicked(ack, body, client, services):
+    ack()
+    team_id, user_id = team_and_user(body)
+    if not services.users.is_admin(team_id, user_id):
+        return  # the button is only shown to admins; a forged click gets nothing
+    channel = services.lessons.dm(client, team_id, user_id)
+    client.files_upload_v2(channel=channel, filename=f"team-progress-{team_id}.csv",
+                           content=services.learning.team_csv(team_id), title="Team progress",
+                           initial_comment="Here is your team's progress, one row per learner and lesson.")
+
+
+def register(app) -> None:
+    app.event("app_home_opened")(home_opened)
+    app.action(StartCourse.matcher())(start_clicked)
+    app.action(ShowSyllabus.matcher())(syllabus_clicked)
+    app.action(ExportTeam.matcher())(export_clicked)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from bot import views
 
 
-def register(app, services) -> None:
-    @app.command("/progress")
-    def progress_command(ack, command, client, respond):
-        ack()
-        team_id, user_id = command["team_id"], command["user_id"]
-        services.users.ensure(team_id, user_id, client)
-        summary = services.learning.summary(team_id, user_id)
-        next_title = services.course.lesson(summary.next_lesson_id).title if summary.next_lesson_id else None
-        respond(response_type="ephemeral", **views.progress_message(summary, next_title))
+def progress_command(ack, command, client, respond, services):
+    ack()
+    team_id, user_id = command["team_id"], command["user_id"]
+    services.users.ensure(team_id, user_id, client)
+    summary = services.learning.summary(team_id, user_id)
+    next_title = services.course.lesson(summary.next_lesson_id).title if summary.next_lesson_id else None
+    respond(response_type="ephemeral", **views.progress_message(summary, next_title))
+
+
+def register(app) -> None:
+    app.command("/progress")(progress_command)

@@ -9,6 +9,11 @@ METHODS = ("full", "frozen", "lora")
 DEFAULT_LR = {"full": 5e-5, "lora": 5e-4, "frozen": 1e-3}
 DEFAULT_EPOCHS = 3
 DEFAULT_BATCH = 16
+# The bounds a run may ask for, shared by the CLI and the bot's request parser.
+EPOCH_RANGE = (1, 20)
+LR_RANGE = (1e-6, 1e-2)
+BATCH_RANGE = (4, 128)
+MIN_PER_CLASS = 2
 
 
 @dataclass

@@ -26,6 +26,7 @@ _content_dir_option = click.option(
     "--content-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
+    envvar="TUTOR_CONTENT_DIR",
     help="Content folder (default: TUTOR_CONTENT_DIR or the project's content/).",
 )
 

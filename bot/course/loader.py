@@ -7,7 +7,6 @@ per content directory: lessons change with a deploy, not while the bot runs.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +18,6 @@ import bot
 from bot.course.schema import CourseSpec, Lesson, ModuleSpec
 from bot.course.yaml_source import YamlSource, read_yaml
 
-CONTENT_DIR_ENV = "TUTOR_CONTENT_DIR"
 
 
 @dataclass(frozen=True)
@@ -92,10 +90,8 @@ class Course:
 
 
 def default_content_dir() -> Path:
-    """`TUTOR_CONTENT_DIR` if set, else the `content/` folder next to the `bot` package."""
-    configured = os.environ.get(CONTENT_DIR_ENV)
-    if configured:
-        return Path(configured)
+    """The project's own `content/` folder, next to the `bot` package. (`TUTOR_CONTENT_DIR` is read by
+    `bot.config` for the app and by the `tutor lessons` options, not here.)"""
     return Path(bot.__file__).resolve().parents[1] / "content"
 
 

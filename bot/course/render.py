@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from bot.course import blocks as bk
-from bot.course.blocks import Block
+from bot import actions
+from bot import blocks as bk
+from bot.blocks import Block
 from bot.course.limits import MAX_BLOCKS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT
 from bot.course.mrkdwn import escape, inline, plain_inline, to_mrkdwn, to_mrkdwn_chunks
 from bot.course.schema import Lesson
@@ -25,9 +26,6 @@ if TYPE_CHECKING:
 
 READING_CHARS = 4000
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
-CONTINUE_ACTION = "lesson_continue"
-EXERCISE_ACTION = "exercise_run_{}"
-ANSWER_ACTION = "quiz_answer_{}"
 # Room left on each page for the footer (context and Continue button).
 _FOOTER_BLOCKS = 2
 _FOOTER_CHARS = 200
@@ -65,8 +63,8 @@ def render_page(lesson: Lesson, course: Course, page_index: int, owner: str) -> 
     blocks = list(bodies[page_index])
     if page_index < total - 1:
         blocks.append(bk.context(page_label))
-        value = {"l": lesson.id, "p": page_index + 1, "u": owner}
-        blocks.append(bk.actions(bk.button("Continue ▸", CONTINUE_ACTION, value, style="primary")))
+        more = actions.ContinueLesson(owner=owner, lesson=lesson.id, page=page_index + 1)
+        blocks.append(bk.actions(more.button("Continue ▸", style="primary")))
     else:
         questions = len(lesson.quiz)
         blocks.append(bk.context(f"{page_label} · Next: a quiz of {questions} questions, one at a time."))
@@ -77,7 +75,7 @@ def render_question(lesson: Lesson, q_index: int, owner: str) -> Message:
     """One quiz question with a button per choice."""
     question = lesson.quiz[q_index]
     buttons = [
-        bk.button(choice, ANSWER_ACTION.format(c), {"l": lesson.id, "q": question.id, "c": c, "u": owner})
+        actions.QuizAnswer(owner=owner, lesson=lesson.id, question=question.id, choice=c).button(choice, index=c)
         for c, choice in enumerate(question.choices)
     ]
     return {
@@ -203,7 +201,7 @@ def _exercise_units(lesson: Lesson, owner: str) -> list[_Unit]:
     units = _titled_units(f"🧪 Exercise: {escape(exercise.title)}", to_mrkdwn_chunks(exercise.instructions))
     if exercise.runs:
         buttons = [
-            bk.button(run.label, EXERCISE_ACTION.format(n), {"l": lesson.id, "args": run.args, "u": owner})
+            actions.RunExercise(owner=owner, lesson=lesson.id, args=run.args).button(run.label, index=n)
             for n, run in enumerate(exercise.runs)
         ]
         units.append(_Unit((bk.actions(*buttons),)))

@@ -9,7 +9,14 @@ from bot.course import loader, render
 
 class CourseService:
     def __init__(self, content_dir: Path | None = None):
-        self.course = loader.load_course(content_dir)
+        self.content_dir = content_dir or loader.default_content_dir()
+        self.course = loader.load_course(self.content_dir)
+
+    def sample_datasets(self) -> dict[str, Path]:
+        """The course's sample data sets, by name (what `/finetune data=NAME` may use)."""
+        from bot.finetune_request import sample_datasets
+
+        return sample_datasets(self.content_dir)
 
     @property
     def lessons(self):
@@ -38,6 +45,13 @@ class CourseService:
 
     def answered_question(self, lesson_id: str, q_index: int, chosen: int, owner: str) -> dict:
         return render.render_answered_question(self.lesson(lesson_id), q_index, chosen, owner)
+
+    def is_choice(self, lesson_id: str, question_id: str, choice: int) -> bool:
+        """Whether a quiz button's payload names a real choice of a real question (a click can be forged)."""
+        if not self.has(lesson_id):
+            return False
+        question = next((q for q in self.lesson(lesson_id).quiz if q.id == question_id), None)
+        return question is not None and 0 <= choice < len(question.choices)
 
     def question_index(self, lesson_id: str, question_id: str) -> int:
         for index, question in enumerate(self.lesson(lesson_id).quiz):

@@ -40,11 +40,12 @@ class Pacer:
 class DripSender:
     """Sends claimed deliveries from a queue on background threads, paced; records each outcome."""
 
-    def __init__(self, service: DripService, client: WebClient, per_second: float = 20.0, threads: int = 4,
-                 client_for_team: Callable[[str], WebClient] | None = None):
-        """`client_for_team` (e.g. `Clients.for_team`) picks each workspace's token in OAuth mode;
-        without it every delivery uses `client`."""
-        self.service, self.client = service, client
+    def __init__(self, service: DripService, deliver: Callable, client: WebClient, per_second: float = 20.0,
+                 threads: int = 4, client_for_team: Callable[[str], WebClient] | None = None):
+        """`deliver(client, claim) -> (channel, ts, lesson_id | None, status)` posts one drip (see
+        `DripLessons`); `client_for_team` (e.g. `Clients.for_team`) picks each workspace's token in OAuth
+        mode; without it every delivery uses `client`."""
+        self.service, self.deliver, self.client = service, deliver, client
         self.client_for_team = client_for_team
         self.pacer = Pacer(per_second)
         self.queue: queue_module.Queue[Claim | None] = queue_module.Queue()
@@ -102,7 +103,7 @@ class DripSender:
             client = None
             try:
                 client = PostRecorder(self._client(claim.team_id), claim.delivery_id)
-                channel, ts, lesson_id, status = self.service.deliver(client, claim)
+                channel, ts, lesson_id, status = self.deliver(client, claim)
                 self.service.finish(claim, status, lesson_id=lesson_id, channel=channel, ts=ts)
                 return
             except SlackApiError as error:

@@ -75,11 +75,10 @@ class Claim:
 
 
 class DripService:
-    def __init__(self, db: Database, clock: Clock, course, learning, users, settings: Settings):
-        self.db, self.clock, self.course, self.learning, self.users = db, clock, course, learning, users
+    def __init__(self, db: Database, clock: Clock, users, settings: Settings):
+        self.db, self.clock, self.users = db, clock, users
         self.catchup = timedelta(hours=settings.drip_catchup_hours)
         self.sending_timeout = timedelta(seconds=settings.drip_sending_timeout_seconds)
-        self.deliver = None  # set by the app: callable(client, claim) -> (channel, ts, lesson_id | None)
 
     # --- settings -----------------------------------------------------------------------------
     def subscription(self, team_id: str, user_id: str) -> DripSubscription | None:

@@ -1,4 +1,5 @@
-"""Starting fine-tunes from Slack: parse the request, check the data, create the job, queue it.
+"""Starting fine-tunes from Slack: resolve the data, check it, create the job, queue it; cancel; and
+the tick's recovery of jobs that a crash left behind.
 
 The data check runs here, before anything is queued, so a learner learns about a missing label
 column in seconds rather than after waiting in line. It is plain Python (no torch).
@@ -13,10 +14,13 @@ from datetime import timedelta
 from slack_sdk import WebClient
 
 from bot import finetune_views
-from bot.clock import as_utc
-from bot.files import UploadError, download
-from bot.services.jobs import JobRefused
-from bot.slack import escape, find_posted
+from bot.clock import Clock
+from bot.files import UploadError
+from bot.finetune_request import FinetuneRequest, RequestError, RequestParser
+from bot.services.finetune_data import DataResolver
+from bot.services.job_messages import JobMessages
+from bot.services.jobs import JobRefused, JobService
+from bot.slack import escape
 
 log = logging.getLogger(__name__)
 
@@ -31,99 +35,78 @@ class StartOutcome:
 
 
 class FinetuneService:
-    def __init__(self, services, queues):
-        self.services, self.queues = services, queues
+    def __init__(self, *, jobs: JobService, queues, parser: RequestParser, resolver: DataResolver,
+                 messages: JobMessages, dm, clock: Clock):
+        """`dm(client, team_id, user_id)` gives the learner's DM channel (see `LessonSender.dm`)."""
+        self.jobs, self.queues, self.parser, self.resolver = jobs, queues, parser, resolver
+        self.messages, self.dm, self.clock = messages, dm, clock
         self.requeue_grace = REQUEUE_GRACE
 
-    def parse(self, text: str):
-        from training.request import parse_request
-
-        return parse_request(text)
-
-    def start(self, client: WebClient, team_id: str, user_id: str, args: str) -> StartOutcome:
-        from training.errors import RequestError
-
+    def start_text(self, client: WebClient, team_id: str, user_id: str, text: str) -> StartOutcome:
+        """A request typed in Slack (or carried by a button): parsed here, then started."""
         try:
-            request = self.parse(args)
+            request = self.parser.parse(text)
         except RequestError as error:
             return StartOutcome(False, f"⚠️ {error.message}\n`/finetune help` lists the options.")
-        if request.data_kind == "upload":
-            try:
-                from bot.files import file_info
+        return self.start(client, team_id, user_id, request)
 
-                file_info(client, request.data, user_id)
-            except UploadError as error:
-                return StartOutcome(False, f"⚠️ {error.message}")
-        channel = self.services.lessons.dm(client, team_id, user_id)
+    def start(self, client: WebClient, team_id: str, user_id: str, request: FinetuneRequest) -> StartOutcome:
+        try:
+            request = self.resolver.resolve(client, request, user_id)
+        except UploadError as error:
+            return StartOutcome(False, f"⚠️ {error.message}")
+        channel = self.dm(client, team_id, user_id)
         if request.check_only:
-            report = self.check(client, user_id, request)
-            msg = finetune_views.report_message(report, f"Data report for {request.describe()}")
-            client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
+            msg = finetune_views.report_message(self.check(request), f"Data report for {request.describe()}")
+            client.chat_postMessage(channel=channel, **msg)
             return StartOutcome(True, "🔎 The data report is in your DM with me.")
         try:
-            job = self.services.jobs.create(team_id, user_id, request.to_dict(), channel)
+            job = self.jobs.create(team_id, user_id, request.to_dict(), channel)
         except JobRefused as error:
             return StartOutcome(False, f"⏸ {error}")
-        msg = finetune_views.job_message(job)
-        posted = client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
-        self.services.jobs.update(job.id, message_ts=posted["ts"])
-        report = self.check(client, user_id, request)
+        posted = client.chat_postMessage(channel=channel, **finetune_views.job_message(job))
+        self.jobs.update(job.id, message_ts=posted["ts"])
+        report = self.check(request)
         if not report.get("ok"):
-            self.services.jobs.transition(job.id, ("validating",), "failed", error_code="data_check_failed",
-                                          error_message="The data check found problems; see the report below.")
-            self._refresh(client, job.id)
-            msg = finetune_views.report_message(report, "Data report")
-            client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
+            self.jobs.transition(job.id, ("validating",), "failed", error_code="data_check_failed",
+                                 error_message="The data check found problems; see the report below.")
+            self.messages.refresh(job.id)
+            client.chat_postMessage(channel=channel, **finetune_views.report_message(report, "Data report"))
             return StartOutcome(False, None, job.id)
-        if not self.services.jobs.transition(job.id, ("validating",), "queued"):
+        if not self.jobs.transition(job.id, ("validating",), "queued"):
             return StartOutcome(False, None, job.id)  # cancelled while we checked
         try:
             self.queues.run_finetune(job.id)
         except Exception:  # the queue (Redis, or the SQLite file) is unavailable: say so, leave nothing waiting
             log.exception("could not enqueue job %s", job.id)
-            self.services.jobs.transition(job.id, ("queued",), "failed", error_code="queue_unavailable",
-                                          error_message="The job queue is unavailable right now. Please try again shortly.")
-            self._refresh(client, job.id)
+            self.jobs.transition(job.id, ("queued",), "failed", error_code="queue_unavailable",
+                                 error_message="The job queue is unavailable right now. Please try again shortly.")
+            self.messages.refresh(job.id)
             return StartOutcome(False, "⚠️ The job queue is unavailable right now. Please try again shortly.", job.id)
-        self._refresh(client, job.id)
+        self.messages.refresh(job.id)
         return StartOutcome(True, f"🏁 Fine-tune #{job.id} is queued; follow it in your DM with me.", job.id)
 
-    def check(self, client: WebClient, user_id: str, request) -> dict:
-        """The data report as a dict (never raises for bad data)."""
-        from training.checks import check_file
-
-        if request.data_kind == "sample":
-            path = request.sample_path()
-        elif request.data_kind == "upload":
-            try:
-                path = download(client, request.data, user_id, self.services.settings.uploads_dir / user_id)
-            except UploadError as error:
-                return {"ok": False, "rows": 0, "classes": {},
-                        "problems": [{"level": "error", "code": error.code, "message": error.message,
-                                      "fix": "Upload the file again in our DM."}]}
-        else:
+    def check(self, request: FinetuneRequest) -> dict:
+        """The data report of a resolved request, as a dict (never raises for bad data)."""
+        if request.local_path is None:
             return {"ok": True, "rows": 0, "classes": {}, "problems": [
                 {"level": "info", "code": "hub", "message": f"{escape(request.data)} is checked when the worker loads it.",
                  "fix": "Nothing to do."}]}
-        return check_file(path, request.text_column, request.label_column).report.to_dict()
+        from training.checks import check_file
 
-    def _refresh(self, client: WebClient, job_id: int) -> None:
-        job = self.services.jobs.get(job_id)
-        position = self.services.jobs.queue_position(job_id) if job.state == "queued" else None
-        msg = finetune_views.job_message(job, position)
-        client.chat_update(channel=job.channel, ts=job.message_ts, text=msg["text"], blocks=msg["blocks"])
+        return check_file(request.local_path, request.text_column, request.label_column).report.to_dict()
 
     def cancel(self, client: WebClient, team_id: str, user_id: str, job_id: int) -> str:
-        outcome = self.services.jobs.request_cancel(job_id, team_id, user_id)
+        outcome = self.jobs.request_cancel(job_id, team_id, user_id)
         if outcome.ok and outcome.job is not None and outcome.job.state == "cancelled":
-            self._refresh(client, job_id)
+            self.messages.refresh(job_id)
         return outcome.message
 
     def requeue_lost(self) -> list[int]:
         """Put back in the queue each `queued` job whose queue entry is gone: a worker killed after taking
         it and before starting it. Running it twice is impossible: the worker's queued → running step is
         one conditional UPDATE, so a second copy of the task finds the job taken and returns."""
-        waiting = self.services.jobs.queued_since_before(self.services.clock.now() - self.requeue_grace)
+        waiting = self.jobs.queued_since_before(self.clock.now() - self.requeue_grace)
         if not waiting:
             return []
         in_queue = {task.args[0] for task in self.queues.train.pending() if task.args}
@@ -140,35 +123,21 @@ class FinetuneService:
             self.requeue_lost()
         except Exception:  # the queue is down: the jobs wait in `queued`, and the next tick tries again
             log.exception("could not look for lost queue entries")
-        reaped = self.services.jobs.reap_stale()
+        reaped = self.jobs.reap_stale()
         for job in reaped:
-            self._announce(job, look_first=False)  # just reaped by this tick: nobody can have told them yet
+            self._announce(job.id, look_since=None)  # just reaped by this tick: nobody can have told them yet
         self.announce_missing()
         return len(reaped)
 
     def announce_missing(self) -> list[int]:
         """Jobs that ended without their owner being told (a process killed between the two, or Slack
         down): look for the announcement in the DM by its metadata, and post it only if it is not there."""
-        return [job.id for job in self.services.jobs.unannounced(self.services.clock.now() - self.requeue_grace)
-                if self._announce(job, look_first=True)]
+        return [job.id for job in self.jobs.unannounced(self.clock.now() - self.requeue_grace)
+                if self._announce(job.id, look_since=job.created_at)]
 
-    def _announce(self, job, look_first: bool) -> bool:
-        """Tell the owner how the job ended (once: the post carries the job id as metadata and is recorded);
-        True when this call posted. A Slack failure is logged and left for the next tick."""
+    def _announce(self, job_id: int, look_since) -> bool:
         try:
-            client = self.services.clients.for_team(job.team_id)
-            if look_first and find_posted(client, job.channel, finetune_views.OUTCOME_EVENT, "job_id", job.id,
-                                          as_utc(job.created_at)) is not None:
-                self.services.jobs.mark_notified(job.id)
-                return False
-            if job.state == "succeeded":
-                msg = finetune_views.results_message(job, job.result or {}, plots_follow=False)
-            else:
-                msg = finetune_views.worker_lost_message(job)
-            self._refresh(client, job.id)
-            client.chat_postMessage(channel=job.channel, **msg, metadata=finetune_views.outcome_metadata(job.id))
-            self.services.jobs.mark_notified(job.id)
-            return True
+            return self.messages.announce(job_id, look_since)
         except Exception:
-            log.exception("could not tell the owner of job %s how it ended", job.id)
+            log.exception("could not tell the owner of job %s how it ended", job_id)
             return False

@@ -102,11 +102,23 @@ def test_load_course_orders_and_navigates(fixture_course):
         fixture_course.lesson("7.7")
 
 
-def test_load_course_is_cached_and_env_overrides(monkeypatch):
-    monkeypatch.setenv("TUTOR_CONTENT_DIR", str(FIXTURE_CONTENT))
-    first = load_course()
+def test_load_course_is_cached_and_reads_no_environment(monkeypatch):
+    """TUTOR_CONTENT_DIR belongs to the app's settings and the CLI's options, not to the loader."""
+    first = load_course(FIXTURE_CONTENT)
     assert first is load_course(FIXTURE_CONTENT)
     assert [lesson.id for lesson in first] == ["1.1", "1.2", "2.1"]
+    monkeypatch.setenv("TUTOR_CONTENT_DIR", str(FIXTURE_CONTENT))
+    assert load_course() is not first
+
+
+def test_the_lessons_cli_takes_the_content_folder_from_the_environment(monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.course.cli import lessons
+
+    result = CliRunner().invoke(lessons, ["list"], env={"TUTOR_CONTENT_DIR": str(FIXTURE_CONTENT)})
+    assert result.exit_code == 0, result.output
+    assert "Fixture" in result.output or "2.1" in result.output
 
 
 def test_load_course_raises_with_the_problems(one_lesson_content: Path):

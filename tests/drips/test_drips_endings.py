@@ -109,7 +109,8 @@ def test_each_workspace_is_sent_to_with_its_own_token(tutor_at):
             return make_client(tutor.ws.api_url, "xoxb-revoked")
         raise LookupError(f"no installation for team {team_id}")
 
-    sender = DripSender(tutor.services.drips, tutor.services.client, client_for_team=client_for_team)
+    sender = DripSender(tutor.services.drips, tutor.services.drip_sender.deliver, tutor.services.client,
+                         client_for_team=client_for_team)
     sender.send(claims["U0ADA"])
     sender.send(claims["U0KOF"])
     assert asked == [TEAM, TEAM]

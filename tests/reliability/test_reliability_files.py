@@ -40,10 +40,10 @@ def test_only_the_learners_own_upload_is_fetched(ws, tmp_path):
     client = WebClient(token=TOKEN, base_url=ws.api_url)
     mine, theirs = upload(ws, LIN, "mine.csv", CSV), upload(ws, ADA, "theirs.csv", CSV)
     with pytest.raises(UploadError) as refused:
-        download(client, theirs, LIN, tmp_path / "lin")
+        download(client, files.file_info(client, theirs, LIN), tmp_path / "lin")
     assert refused.value.code == "not_your_file"
     assert downloads(ws) == []  # refused from the metadata: Ada's file was never fetched
-    path = download(client, mine, LIN, tmp_path / "lin")
+    path = download(client, files.file_info(client, mine, LIN), tmp_path / "lin")
     assert path.read_bytes() == CSV
     fetched = downloads(ws)
     assert [(d["file_id"], d["authorised"]) for d in fetched] == [(mine, True)]
@@ -79,7 +79,7 @@ def test_size_cap_holds_while_streaming(ws, tmp_path, monkeypatch):
                         if mode == "wb" else real_open(path, mode, *a, **k))
     # Slack's metadata can understate the size: the stream itself is capped
     with pytest.raises(UploadError) as refused:
-        download(client, file_id, LIN, tmp_path / "lin", max_bytes=100_000)
+        download(client, files.file_info(client, file_id, LIN), tmp_path / "lin", max_bytes=100_000)
     monkeypatch.undo()
     assert refused.value.code == "file_too_large"
     assert sum(written) <= 100_000
@@ -100,10 +100,10 @@ def test_archives_and_binary_files_are_refused(ws, tmp_path, kind):
     data = archive_bytes()[kind]
     by_name = upload(ws, LIN, f"data.{ {'zip': 'zip', 'gzip': 'csv.gz', 'png': 'png'}[kind]}", data)
     with pytest.raises(UploadError) as refused:
-        download(client, by_name, LIN, tmp_path / "named")
+        download(client, files.file_info(client, by_name, LIN), tmp_path / "named")
     assert refused.value.code == "unsupported_file"
     disguised = upload(ws, LIN, "data.csv", data)  # a binary renamed .csv gets past the name check...
-    path = download(client, disguised, LIN, tmp_path / "disguised")
+    path = download(client, files.file_info(client, disguised, LIN), tmp_path / "disguised")
     report = check_file(path).report.to_dict()  # ...and is refused by the data check
     assert not report["ok"]
     assert "binary_file" in {p["code"] for p in report["problems"]}, report["problems"]

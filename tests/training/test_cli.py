@@ -9,12 +9,12 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from training.cli import finetune
+from bot.finetune_cli import finetune
 from training_toydata import toy_rows, write_csv
 
 
 def test_importing_the_cli_stays_light():
-    code = ("import sys, training.cli\n"
+    code = ("import sys, bot.finetune_cli\n"
             "print([m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -44,11 +44,11 @@ def test_bad_data_gives_a_json_error(tmp_path):
 
 
 def test_data_may_be_a_local_file_or_a_sample(tmp_path, isolated_content):
-    from training.cli import resolve_data
+    from bot.finetune_cli import course_samples, resolve_data
 
-    assert resolve_data("toy_topics")["data_path"].endswith("toy_topics.csv")
+    assert resolve_data("toy_topics", course_samples())["data_path"].endswith("toy_topics.csv")
     local = write_csv(tmp_path / "mine.csv", toy_rows(2))
-    assert resolve_data(str(local)) == {"data_path": str(local), "data_name": "mine.csv"}
+    assert resolve_data(str(local), {}) == {"data_path": str(local), "data_name": "mine.csv"}
 
 
 def test_bad_options_are_refused(tmp_path):

@@ -1,6 +1,7 @@
 """`tutor finetune`: the same trainer, run from a terminal on the operator's own machine (local
 paths are allowed here, unlike in Slack). Heavy imports happen inside the command, so importing
-this module costs nothing."""
+this module costs nothing. Sample names come from the course folder (`TUTOR_CONTENT_DIR`, else the
+project's `content/`), read through the app's settings like everywhere else."""
 
 from __future__ import annotations
 
@@ -11,18 +12,25 @@ from pathlib import Path
 
 import click
 
-from training.config import DEFAULT_BATCH, DEFAULT_EPOCHS, METHODS
+from training.config import BATCH_RANGE, DEFAULT_BATCH, DEFAULT_EPOCHS, EPOCH_RANGE, LR_RANGE, METHODS
 from training.errors import TrainingError
 from training.registry import find_model, model_names
-from training.request import BATCH_RANGE, EPOCH_RANGE, LR_RANGE, sample_datasets
 
 
-def resolve_data(data: str) -> dict:
+def course_samples() -> dict[str, Path]:
+    """The sample data sets of the configured course."""
+    from bot.config import load_settings
+    from bot.course.loader import default_content_dir
+    from bot.finetune_request import sample_datasets
+
+    return sample_datasets(load_settings().content_dir or default_content_dir())
+
+
+def resolve_data(data: str, samples: dict[str, Path]) -> dict:
     """A local file, a sample name, or a hub `owner/name`, as TrainConfig fields."""
     path = Path(data).expanduser()
     if path.is_file():
         return {"data_path": str(path), "data_name": path.name}
-    samples = sample_datasets()
     if data in samples:
         return {"data_path": str(samples[data]), "data_name": data}
     if data.count("/") == 1 and not data.startswith((".", "/")):
@@ -96,7 +104,7 @@ def finetune(data, text_column, label_column, test_path, model, method, epochs, 
     config = TrainConfig(out_dir=out_dir, test_path=test_path, text_column=text_column,
                          label_column=label_column, model=spec.name, method=method,
                          epochs=epochs, lr=lr, batch_size=batch_size, per_class=per_class,
-                         group_by_length=group_by_length, **resolve_data(data))
+                         group_by_length=group_by_length, **resolve_data(data, course_samples()))
     line = _Line(sys.stderr.isatty() or not as_json)
     try:
         from training.trainer import train

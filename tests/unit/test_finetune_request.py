@@ -1,4 +1,5 @@
-"""`/finetune` argument parsing: good requests round-trip, bad ones get a clear message."""
+"""The `/finetune` request: text and the modal's fields parse to one typed request, good requests
+round-trip through a job row, bad ones get a clear message that names the option."""
 
 from __future__ import annotations
 
@@ -8,8 +9,27 @@ import sys
 
 import pytest
 
-from training.errors import RequestError
-from training.request import FinetuneRequest, help_text, parse_request
+from bot.finetune_request import FinetuneRequest, RequestError, RequestParser
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("content") / "datasets"
+    folder.mkdir()
+    (folder / "toy_topics.csv").write_text("text,label\na,x\nb,y\n")
+    return {"toy_topics": folder / "toy_topics.csv"}
+
+
+@pytest.fixture(autouse=True)
+def _parser(samples):
+    global parse_request, help_text
+    offline = RequestParser(samples, hub_online=lambda: False)
+
+    def parse_request(text, hub_online=False):
+        return RequestParser(samples, hub_online=lambda: hub_online).parse(text)
+
+    help_text = offline.help_text
+    yield
 
 
 def test_full_example_parses():
@@ -120,16 +140,40 @@ def test_help_text_lists_samples_and_models():
     assert "toy_topics" in text and "`minilm`" in text and "method=full" in text
 
 
-def test_to_train_config_carries_the_choices(tmp_path):
-    req = parse_request("upload=F0123ABCD method=frozen epochs=4 per_class=8")
-    config = req.to_train_config(str(tmp_path / "x.csv"), str(tmp_path / "out"))
+def test_train_config_carries_the_choices_and_the_resolved_file(tmp_path):
+    req = parse_request("upload=F0123ABCD method=frozen epochs=4 per_class=8").resolved(tmp_path / "x.csv")
+    config = req.train_config(str(tmp_path / "out"))
     assert (config.method, config.epochs, config.per_class, config.learning_rate) == \
         ("frozen", 4, 8, 1e-3)
+    assert config.data_path == str(tmp_path / "x.csv") and config.hub_dataset is None
+
+
+def test_a_sample_is_resolved_to_its_file_when_parsed(samples):
+    assert parse_request("data=toy_topics").local_path == str(samples["toy_topics"])
+
+
+def test_the_modal_builds_the_same_request_as_the_text(samples):
+    parser = RequestParser(samples, hub_online=lambda: False)
+    form = parser.from_form({"data": "toy_topics", "model": "minilm", "method": "lora", "epochs": "2", "lr": ""})
+    assert form == parser.parse("data=toy_topics model=minilm method=lora epochs=2")
+
+
+@pytest.mark.parametrize("fields,field", [
+    ({"data": "toy_topics", "epochs": "0"}, "epochs"),
+    ({"data": "toy_topics", "lr": "fast"}, "lr"),
+    ({"data": "toy_topics", "method": "magic"}, "method"),
+    ({"data": "nope"}, "data"),
+    ({"data": "toy_topics", "model": "distilbert"}, "model"),
+])
+def test_a_modal_error_names_its_field(samples, fields, field):
+    with pytest.raises(RequestError) as err:
+        RequestParser(samples, hub_online=lambda: False).from_form(fields)
+    assert err.value.field == field
 
 
 def test_request_module_stays_light():
-    """The bot imports training.request and training.errors: neither may pull in torch & co."""
-    code = ("import sys, training.request, training.errors, training.checks\n"
+    """The bot imports the request module and training's plain parts: none may pull in torch & co."""
+    code = ("import sys, bot.finetune_request, training.errors, training.checks\n"
             "heavy = [m for m in ('torch', 'transformers', 'datasets', 'sklearn', 'numpy')"
             " if m in sys.modules]\n"
             "print(','.join(heavy))")
