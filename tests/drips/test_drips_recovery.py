@@ -20,7 +20,7 @@ def interrupted_claim(tutor, *, posted: bool):
     claim = drips.due_claims()[0]
     assert drips.mark_sending(claim)
     if posted:  # the lesson reached Slack, the process died before recording it
-        drips.deliver(PostRecorder(tutor.services.client, claim.delivery_id), claim)
+        tutor.services.drip_sender.deliver(PostRecorder(tutor.services.client, claim.delivery_id), claim)
     return claim
 
 
