@@ -90,8 +90,10 @@ function renderLines(text, parent) {
       const bullet = /^(\s*)([•◦▪\-])\s+/.exec(line);
       const item = el("div", "bullet-line");
       item.style.paddingLeft = `${0.4 + bullet[1].length * 0.5}em`;
-      item.append(el("span", "bullet-mark", ["•"]));
-      renderInline(line.slice(bullet[0].length), item);
+      // The mark and the text are the line's only two boxes: the text's inline pieces flow (and wrap)
+      // together inside one span, with a hanging indent under the mark, as in Slack.
+      const words = renderInline(line.slice(bullet[0].length), el("span", "bullet-text"));
+      item.append(el("span", "bullet-mark", ["•"]), words);
       parent.append(item);
       return;
     }
