@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 
 from slack_bolt import App
@@ -15,6 +16,17 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller; anything bigger is refused.
+# Slack's signing headers, exactly: Unix seconds in ASCII digits, and `v0=` + a hex SHA-256. Anything else
+# is refused before Bolt sees it, because Bolt's verifier raises (rather than answers False) on some of it.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+
+
+def well_formed_signing_headers(environ: dict) -> bool:
+    """Whether both Slack signing headers are present and in Slack's grammar (not whether they verify)."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    return bool(_TIMESTAMP.fullmatch(timestamp) and _SIGNATURE.fullmatch(signature))
 
 
 class TutorWSGI:
@@ -41,9 +53,9 @@ class TutorWSGI:
         if length < 0 or length > MAX_BODY_BYTES:
             start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
             return [b"request body too large"]
-        if not environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "0").isdigit():  # Bolt's verifier raises on these
+        if environ.get("REQUEST_METHOD") == "POST" and not well_formed_signing_headers(environ):
             start_response("401 Unauthorized", [("Content-Type", "text/plain")])
-            return [b"invalid request timestamp"]
+            return [b"invalid request signature"]
         try:
             return self.slack(environ, start_response)
         except (ValueError, TypeError, AttributeError):  # Bolt parses the body before checking its signature
