@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App, BoltResponse
 
 from bot.config import Settings
+from bot.slackhosts import response_url_allowed, send_to_response_url
 from bot.services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,17 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
         context["services"] = services
         return next()
 
+    @app.middleware  # the first custom middleware: Bolt runs its own (signature check first) before these
+    def mark_verified(context, next):
+        """Record that this request passed Bolt's signature check, and drop a response_url outside Slack's
+        hooks host so that no `respond` can post there."""
+        context["verified"] = True
+        if context.response_url and not response_url_allowed(context.response_url, settings.api_url):
+            log.warning("ignoring a response_url outside Slack's hooks host: %.80r", context.response_url)
+            context["response_url"] = None
+            context.pop("respond", None)  # Bolt may have built `respond` already; it is rebuilt without the URL
+        return next()
+
     @app.middleware
     def skip_retries(request, next):
         """Slack retries an event it thinks we missed; each event is applied once (by event_id)."""
@@ -60,13 +72,18 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
         return next()
 
     @app.error
-    def on_error(error, body, logger):
-        """Log the details for the operator; tell the learner in plain words, never a traceback."""
+    def on_error(error, body, request, logger):
+        """Log the details for the operator; tell the learner in plain words, never a traceback.
+        A request that never passed the signature check (Bolt's verifier raised on it) is nobody's to
+        tell: it gets a 401 and nothing is sent anywhere on its say-so."""
+        if not request.context.get("verified"):
+            logger.warning("refused a request that failed verification: %s", type(error).__name__)
+            return BoltResponse(status=401, body="invalid request")
         logger.exception("listener failed: %s", type(error).__name__)
         from sqlalchemy.exc import OperationalError
 
         text = BUSY if isinstance(error, OperationalError) else SORRY
-        _tell_user(services, body or {}, text)
+        _tell_user(services, settings.api_url, body or {}, text)
 
     from handlers import register_all
 
@@ -74,14 +91,11 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
     return app
 
 
-def _tell_user(services: Services, body: dict, text: str) -> None:
+def _tell_user(services: Services, api_url: str, body: dict, text: str) -> None:
     try:
         response_url = body.get("response_url") or next(
             (r.get("response_url") for r in body.get("response_urls") or []), None)
-        if response_url:
-            from slack_sdk.webhook import WebhookClient
-
-            WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
+        if response_url and send_to_response_url(response_url, api_url, text):
             return
         user = body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user")
         channel = (body.get("channel") or {}).get("id") if isinstance(body.get("channel"), dict) else body.get("channel_id")

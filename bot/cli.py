@@ -51,19 +51,27 @@ def _wait_forever(stop: threading.Event) -> None:
 @cli.command()
 @click.option("--port", default=8800, show_default=True, help="Port of the sandbox page and its Web API.")
 @click.option("--bot-port", default=3000, show_default=True, help="Port of the bot's /slack/events.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback only: the sandbox has no login.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address of the sandbox page: loopback only (it has no login) unless --public.")
+@click.option("--public", is_flag=True, help="Allow a non-loopback --host: anyone who reaches the port drives the sandbox.")
 @click.option("--no-worker", is_flag=True, help="Do not start a training worker (fine-tunes then wait in the queue).")
-def sandbox(port: int, bot_port: int, host: str, no_worker: bool) -> None:
+def sandbox(port: int, bot_port: int, host: str, public: bool, no_worker: bool) -> None:
     """The demo: a local Slack-compatible workspace, the bot and a worker. No credentials needed."""
     from bot.runtime import BotRuntime, health
     from bot.server import HTTPServer, TutorWSGI
+    from sandbox.__main__ import PUBLIC_WARNING
     from sandbox.driver import Workspace
 
     base = load_settings({k: v for k, v in os.environ.items() if k == "TUTOR_DATA_DIR"} or {})
     data_dir = Path(os.environ.get("TUTOR_DATA_DIR") or ".tutor/sandbox")
     secret, token = secrets.token_hex(16), "xoxb-sandbox-" + secrets.token_hex(8)
-    workspace = Workspace(signing_secret=secret, bot_token=token, host=host, port=port,
-                          bot_url=f"http://127.0.0.1:{bot_port}/slack/events")
+    if public:
+        click.echo(PUBLIC_WARNING, err=True)
+    try:
+        workspace = Workspace(signing_secret=secret, bot_token=token, host=host, port=port, public=public,
+                              bot_url=f"http://127.0.0.1:{bot_port}/slack/events")
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     workspace.start()
     settings = base.with_overrides(bot_token=token, signing_secret=secret, api_url=workspace.api_url,
                                    data_dir=data_dir, drip_tick_seconds=10.0)

@@ -7,10 +7,11 @@ import re
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.slackhosts import file_url_allowed
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".txt")
@@ -25,9 +26,16 @@ class UploadError(Exception):
         self.code, self.message = code, message
 
 
-class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+class _SlackFileRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to where the first URL could have gone (https on Slack's file host, or the
+    configured API's origin): the request carries the bot token, so a downgrade or a new host is refused."""
+
+    def __init__(self, api_url: str):
+        super().__init__()
+        self.api_url = api_url
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urlparse(newurl).netloc != urlparse(req.full_url).netloc:
+        if not file_url_allowed(newurl, self.api_url):
             raise UploadError("download_failed", "Slack redirected the download somewhere unexpected; not followed.")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -38,6 +46,9 @@ def file_info(client: WebClient, file_id: str, owner: str) -> dict:
         info = client.files_info(file=file_id)["file"]
     except SlackApiError as error:
         raise UploadError("file_not_found", f"I can't find file {file_id}. Upload it again in our DM.") from error
+    if info.get("is_external") or info.get("mode") == "external":
+        raise UploadError("external_file", "That file lives outside Slack (a link to another service), so I can't "
+                                           "fetch it. Download it and upload the file itself in our DM.")
     if info.get("user") != owner:
         raise UploadError("not_your_file", "That file was uploaded by someone else: I only train on your own uploads.")
     name = info.get("name") or ""
@@ -57,13 +68,16 @@ def download(client: WebClient, info: dict, dest_dir: Path, max_bytes: int = MAX
     `max_bytes` (never reads it whole first)."""
     file_id = info.get("id") or "upload"
     url = info.get("url_private_download") or info.get("url_private")
-    if not url or urlparse(url).scheme not in ("http", "https"):
+    if not url:
         raise UploadError("download_failed", "Slack gave no download link for that file. Upload it again.")
+    if not file_url_allowed(url, client.base_url):  # the bot token goes with the request: Slack's hosts only
+        raise UploadError("download_failed", "That file's download link is not on Slack's file host, so I didn't "
+                                             "fetch it. Upload the file itself in our DM.")
     dest_dir.mkdir(parents=True, exist_ok=True)
     name = _SAFE_NAME.sub("_", info.get("name") or f"{file_id}.csv")[:100]
     target = dest_dir / f"{file_id}-{name}"
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
-    opener = urllib.request.build_opener(_SameHostRedirects)
+    opener = urllib.request.build_opener(_SlackFileRedirects(client.base_url))
     total = 0
     try:
         with opener.open(request, timeout=30) as response, open(target, "wb") as out:

@@ -15,10 +15,10 @@ def not_yours(client, body: dict, what: str = "quiz") -> None:
     text = (f"This {what} belongs to someone else, so your click changed nothing. "
             "Type `/lesson` to get your own.")
     if body.get("response_url"):  # answers the clicker wherever the message was shared
-        from slack_sdk.webhook import WebhookClient
+        from bot.slackhosts import send_to_response_url
 
-        WebhookClient(body["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
-        return
+        if send_to_response_url(body["response_url"], client.base_url, text):
+            return
     _team_id, user_id = team_and_user(body)
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     client.chat_postEphemeral(channel=channel, user=user_id, text=text)

@@ -25,11 +25,11 @@ T = TypeVar("T")
 class Workspace:
     def __init__(self, signing_secret: str = "sandbox-signing-secret", bot_token: str = "xoxb-sandbox-token",
                  bot_url: str | None = None, port: int = 0, host: str = "127.0.0.1",
-                 delivery_timeout: float = 10.0) -> None:
+                 delivery_timeout: float = 10.0, public: bool = False) -> None:
         self.signing_secret = signing_secret
         self.bot_token = bot_token
         self._server = SandboxServer(signing_secret=signing_secret, bot_token=bot_token, bot_url=bot_url,
-                                     host=host, port=port, delivery_timeout=delivery_timeout)
+                                     host=host, port=port, delivery_timeout=delivery_timeout, public=public)
         self.state = self._server.state
         self._interactions = self._server.interactions
         self._started = False

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from sandbox import responseurls, uiroutes
+from sandbox import guard, responseurls, uiroutes
 from sandbox.delivery import Deliverer
 from sandbox.httpbodies import bearer_token, parse_args, upload_bytes
 from sandbox.interactions import Interactions
@@ -37,11 +37,13 @@ PLACEHOLDER_PAGE = b"""<!doctype html><meta charset="utf-8"><title>Sandbox works
 
 
 class SandboxServer:
-    """One sandbox workspace served over HTTP on loopback (or `host`)."""
+    """One sandbox workspace served over HTTP on loopback (any `host` only with `public`; see `guard`)."""
 
     def __init__(self, *, signing_secret: str, bot_token: str, bot_url: str | None = None,
                  host: str = "127.0.0.1", port: int = 0, static_dir: Path | None = None,
-                 delivery_timeout: float = 10.0) -> None:
+                 delivery_timeout: float = 10.0, public: bool = False) -> None:
+        guard.check_bind(host, public)
+        self.public = public
         self.state = WorkspaceState(bot_token=bot_token, signing_secret=signing_secret)
         self.webapi = WebApi(self.state)
         self.deliverer = Deliverer(self.state, bot_url, delivery_timeout)
@@ -52,6 +54,7 @@ class SandboxServer:
         self.httpd.daemon_threads = True
         self.httpd.sandbox = self  # type: ignore[attr-defined]
         self.state.base_url = f"{self.url}/"
+        self.hosts = guard.allowed_hosts(self.httpd.server_address[0], self.port)
         self._thread: threading.Thread | None = None
 
     @property
@@ -84,10 +87,10 @@ class SandboxServer:
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8800, bot_url: str | None = None,
-          signing_secret: str, bot_token: str) -> None:
+          signing_secret: str, bot_token: str, public: bool = False) -> None:
     """Run a sandbox in the foreground until interrupted (used by `python -m sandbox` and the CLI)."""
     server = SandboxServer(signing_secret=signing_secret, bot_token=bot_token, bot_url=bot_url,
-                           host=host, port=port)
+                           host=host, port=port, public=public)
     print(f"sandbox workspace at {server.url}/  (Web API {server.url}/api/, bot at {bot_url or 'not set'})",
           flush=True)
     try:
@@ -144,6 +147,15 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = unquote(parts.path), parts.query
         body = self._body() if verb == "POST" else b""
         content_type = self.headers.get("Content-Type") or ""
+        sandbox = self.sandbox
+        refused = guard.refusal(self.headers.get("Host"), self.headers.get("Origin"), sandbox.hosts, sandbox.public)
+        if refused:
+            self.send_json(403, {"ok": False, "error": "forbidden", "message": refused})
+            return
+        if verb == "POST" and path.startswith("/ui/") and path != "/ui/upload" and not guard.is_json(content_type):
+            self.send_json(415, {"ok": False, "error": "unsupported_media_type",
+                                 "message": "send the action as JSON with Content-Type: application/json"})
+            return
         try:
             if path.startswith("/api/"):
                 self._api(path[len("/api/"):], query, body, content_type)

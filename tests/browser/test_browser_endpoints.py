@@ -61,7 +61,7 @@ def test_files_for_the_page_refuse_other_machines():
     address = _outward_address()
     if address is None:
         pytest.skip("this machine has no non-loopback address to call from")
-    with Workspace(bot_token=TOKEN, host="0.0.0.0") as ws:
+    with Workspace(bot_token=TOKEN, host="0.0.0.0", public=True) as ws:  # as in a container
         image = _stored(ws, "plot.png", PNG)
         port = ws.url.rsplit(":", 1)[1]
         assert requests.get(f"http://{address}:{port}/ui/files/{image['id']}/plot.png").status_code == 403

@@ -107,3 +107,82 @@ def test_archives_and_binary_files_are_refused(ws, tmp_path, kind):
     report = check_file(path).report.to_dict()  # ...and is refused by the data check
     assert not report["ok"]
     assert "binary_file" in {p["code"] for p in report["problems"]}, report["problems"]
+
+
+@pytest.fixture
+def listener():
+    from tests.listener import Listener
+
+    running = Listener()
+    yield running
+    running.close()
+
+
+def set_file_fields(ws: Workspace, file_id: str, **fields) -> None:
+    """What `files.info` will say about the file: a Slack answer the bot must not take on trust."""
+    with ws.state.lock:
+        ws.state.files[file_id].update(fields)
+
+
+def test_the_token_never_goes_to_a_download_url_off_slacks_file_host(ws, tmp_path, listener):
+    client = WebClient(token=TOKEN, base_url=ws.api_url)
+    file_id = upload(ws, LIN, "mine.csv", CSV)
+    set_file_fields(ws, file_id, url_private_download=f"{listener.url}/files/{file_id}/mine.csv",
+                    url_private=f"{listener.url}/files/{file_id}/mine.csv")
+    with pytest.raises(UploadError) as refused:
+        download(client, file_id, LIN, tmp_path / "lin")
+    assert refused.value.code == "download_failed"
+    assert listener.received == []
+
+
+def test_external_files_are_refused_before_any_fetch(ws, tmp_path, listener):
+    """A file shared from another service (Drive, Dropbox…): its URL is not Slack's, nothing is fetched."""
+    client = WebClient(token=TOKEN, base_url=ws.api_url)
+    file_id = upload(ws, LIN, "linked.csv", CSV)
+    set_file_fields(ws, file_id, is_external=True, mode="external", external_type="gdrive",
+                    url_private=f"{listener.url}/doc", url_private_download=f"{listener.url}/doc")
+    with pytest.raises(UploadError) as refused:
+        download(client, file_id, LIN, tmp_path / "lin")
+    assert refused.value.code == "external_file" and "upload the file itself" in refused.value.message
+    assert listener.received == [] and downloads(ws) == []
+
+
+def test_an_https_to_http_redirect_on_slacks_file_host_is_not_followed(ws, tmp_path, monkeypatch):
+    """files.slack.com answers 302 to plain http on the same host: following it would send the token in clear.
+    Both hosts are simulated by one urllib handler that records what it was asked for."""
+    import urllib.request
+    from email.message import Message
+    from urllib.response import addinfourl
+
+    asked: list[tuple[str, str | None]] = []
+
+    class FakeSlackFiles(urllib.request.BaseHandler):
+        handler_order = 100  # before urllib's own HTTP(S) handlers
+
+        def https_open(self, req):
+            asked.append((req.full_url, req.get_header("Authorization")))
+            headers = Message()
+            headers["Location"] = req.full_url.replace("https://", "http://", 1)
+            response = addinfourl(io.BytesIO(b""), headers, req.full_url, 302)
+            response.msg = "Found"
+            return response
+
+        def http_open(self, req):
+            asked.append((req.full_url, req.get_header("Authorization")))
+            headers = Message()
+            headers["Content-Type"] = "text/csv"
+            response = addinfourl(io.BytesIO(CSV), headers, req.full_url, 200)
+            response.msg = "OK"
+            return response
+
+    real_build_opener = urllib.request.build_opener
+    monkeypatch.setattr(urllib.request, "_opener", real_build_opener())  # urlopen's own (the Web API's) stays plain
+    monkeypatch.setattr(urllib.request, "build_opener", lambda *handlers: real_build_opener(*handlers, FakeSlackFiles))
+    client = WebClient(token=TOKEN, base_url=ws.api_url)
+    file_id = upload(ws, LIN, "mine.csv", CSV)
+    slack_url = f"https://files.slack.com/files-pri/T0SANDBOX-{file_id}/download/mine.csv"
+    set_file_fields(ws, file_id, url_private_download=slack_url, url_private=slack_url)
+    with pytest.raises(UploadError) as refused:
+        download(client, file_id, LIN, tmp_path / "lin")
+    assert refused.value.code == "download_failed"
+    assert [url for url, _token in asked] == [slack_url]  # the https request only; the http one never made
