@@ -95,6 +95,9 @@ class WebApi:
             "files.completeUploadExternal": self.files_complete_upload,
             "files.info": self.files_info,
         }
+        # Methods that authenticate with something other than the bot token (an app-level token for
+        # `apps.connections.open`): name -> handler(args, token) -> (status, headers, body).
+        self.app_level: dict[str, Callable[[dict, str | None], tuple[int, dict, dict]]] = {}
 
     # ----- entry point ------------------------------------------------------------------------
     def call(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
@@ -108,6 +111,8 @@ class WebApi:
         return status, headers, body
 
     def _dispatch(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
+        if method in self.app_level:
+            return self.app_level[method](args, token)
         handler = self.methods.get(method)
         if handler is None:
             return 200, {}, {"ok": False, "error": "unknown_method", "req_method": method}
