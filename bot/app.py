@@ -35,9 +35,11 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
         installations = services.clients.installation_store
         states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=services.db.engine)
         states.metadata.create_all(services.db.engine)
+        from bot.installs import authorize_url
+
         kwargs["oauth_settings"] = OAuthSettings(client_id=settings.client_id, client_secret=settings.client_secret,
                                                  scopes=BOT_SCOPES, installation_store=installations,
-                                                 state_store=states)
+                                                 state_store=states, authorization_url=authorize_url(settings.api_url))
         kwargs["client"] = services.client
     else:
         kwargs["client"] = services.client  # carries the bot token and the retry handlers
@@ -61,6 +63,11 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
             context["response_url"] = None
             context.pop("respond", None)  # Bolt may have built `respond` already; it is rebuilt without the URL
         return next()
+
+    if settings.oauth:
+        from bot.installs import register_revocation
+
+        register_revocation(app, services)
 
     @app.middleware
     def skip_retries(request, next):

@@ -55,7 +55,9 @@ def _wait_forever(stop: threading.Event) -> None:
               help="Address of the sandbox page: loopback only (it has no login) unless --public.")
 @click.option("--public", is_flag=True, help="Allow a non-loopback --host: anyone who reaches the port drives the sandbox.")
 @click.option("--no-worker", is_flag=True, help="Do not start a training worker (fine-tunes then wait in the queue).")
-def sandbox(port: int, bot_port: int, host: str, public: bool, no_worker: bool) -> None:
+@click.option("--socket-mode", is_flag=True,
+              help="Connect the bot over Socket Mode (a WebSocket it opens) instead of HTTP to /slack/events.")
+def sandbox(port: int, bot_port: int, host: str, public: bool, no_worker: bool, socket_mode: bool) -> None:
     """The demo: a local Slack-compatible workspace, the bot and a worker. No credentials needed."""
     from bot.runtime import BotRuntime, health
     from bot.server import HTTPServer, TutorWSGI
@@ -73,17 +75,27 @@ def sandbox(port: int, bot_port: int, host: str, public: bool, no_worker: bool) 
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     workspace.start()
+    app_token = "xapp-1-sandbox-" + secrets.token_hex(8) if socket_mode else None
+    if app_token:  # Slack asks for a fresh connection every few hours; the demo does it hourly
+        workspace.use_socket_mode(app_token, refresh_every=3600.0)
     settings = base.with_overrides(bot_token=token, signing_secret=secret, api_url=workspace.api_url,
-                                   data_dir=data_dir, drip_tick_seconds=10.0)
+                                   data_dir=data_dir, drip_tick_seconds=10.0, app_token=app_token)
     _logging(settings.log_level)
     runtime = BotRuntime(settings).start()
-    server = HTTPServer(TutorWSGI(runtime.app, health(runtime)), host="127.0.0.1", port=bot_port).start()
+    if app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        server = SocketModeHandler(runtime.app, app_token)
+        server.connect()
+        server.stop = server.close
+    else:
+        server = HTTPServer(TutorWSGI(runtime.app, health(runtime)), host="127.0.0.1", port=bot_port).start()
     worker = None
     if not no_worker:
         env = dict(os.environ, SLACK_BOT_TOKEN=token, SLACK_SIGNING_SECRET=secret, SLACK_API_URL=workspace.api_url,
                    TUTOR_DATA_DIR=str(data_dir))
         worker = _start_worker(env)
-    click.echo(f"\n  Finetune Tutor sandbox is running: open {workspace.url}\n"
+    click.echo(f"\n  Finetune Tutor sandbox is running{' in Socket Mode' if app_token else ''}: open {workspace.url}\n"
                f"  Type /lesson in the composer. Data in {data_dir}. Ctrl-C stops everything.\n")
     stop = threading.Event()
     try:

@@ -89,6 +89,10 @@ class Clients:
             self._by_team[team_id] = make_client(self.api_url, bot.bot_token)
         return self._by_team[team_id]
 
+    def forget(self, team_id: str | None) -> None:
+        """Drop a workspace's cached client once its token is revoked or the app uninstalled."""
+        self._by_team.pop(team_id or "", None)
+
 
 def installation_store_for(settings, engine):
     """The SQLAlchemy installation store in the app's own database (OAuth mode), else None."""

@@ -33,6 +33,7 @@ class Workspace:
         self.state = self._server.state
         self._interactions = self._server.interactions
         self._started = False
+        self.socket_mode = None  # a SocketModeGateway once `use_socket_mode` is called
 
     # ----- lifecycle --------------------------------------------------------------------------
     def start(self) -> "Workspace":
@@ -41,7 +42,21 @@ class Workspace:
             self._started = True
         return self
 
+    def use_socket_mode(self, app_token: str, **options: Any):
+        """Deliver to the bot over Socket Mode instead of HTTP: `apps.connections.open` now accepts
+        `app_token`, and commands, interactions and events go out as envelopes (see sandbox.socketmode)."""
+        from sandbox.socketmode import SocketDeliverer, SocketModeGateway
+
+        gateway = SocketModeGateway(self.state, app_token, host=self._server.httpd.server_address[0],
+                                    **options).start()
+        self._server.webapi.app_level["apps.connections.open"] = gateway.connections_open
+        self._server.deliverer = self._interactions.deliverer = SocketDeliverer(gateway)
+        self.socket_mode = gateway
+        return gateway
+
     def stop(self) -> None:
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
         if self._started:
             self._server.stop()
             self._started = False

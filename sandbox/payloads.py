@@ -11,18 +11,18 @@ import json
 import time
 from urllib.parse import urlencode
 
-from sandbox.people import APP_ID, BOT_USER_ID, TEAM
+from sandbox.people import APP_ID, BOT_USER_ID
 from sandbox.state import WorkspaceState, public_message
 
 
 def _user_ref(state: WorkspaceState, user_id: str) -> dict:
     person = state.person(user_id)
     name = person["name"] if person else user_id
-    return {"id": user_id, "username": name, "name": name, "team_id": TEAM["id"]}
+    return {"id": user_id, "username": name, "name": name, "team_id": state.team["id"]}
 
 
-def _team_ref() -> dict:
-    return {"id": TEAM["id"], "domain": TEAM["domain"]}
+def _team_ref(state: WorkspaceState) -> dict:
+    return {"id": state.team["id"], "domain": state.team["domain"]}
 
 
 def _channel_name(state: WorkspaceState, channel_id: str) -> str:
@@ -56,8 +56,8 @@ def slash_command(state: WorkspaceState, user_id: str, command: str, text: str, 
     person = state.person(user_id)
     return {
         "token": state.verification_token,
-        "team_id": TEAM["id"],
-        "team_domain": TEAM["domain"],
+        "team_id": state.team["id"],
+        "team_domain": state.team["domain"],
         "channel_id": channel_id,
         "channel_name": _channel_name(state, channel_id),
         "user_id": user_id,
@@ -81,7 +81,7 @@ def block_actions(state: WorkspaceState, user_id: str, action: dict, *, trigger_
         "api_app_id": APP_ID,
         "token": state.verification_token,
         "trigger_id": trigger_id,
-        "team": _team_ref(),
+        "team": _team_ref(state),
         "enterprise": None,
         "is_enterprise_install": False,
         "actions": [action],
@@ -122,7 +122,7 @@ def action_entry(block: dict, element: dict, **selection: object) -> dict:
 def view_submission(state: WorkspaceState, user_id: str, view: dict, trigger_id: str) -> dict:
     return {
         "type": "view_submission",
-        "team": _team_ref(),
+        "team": _team_ref(state),
         "user": _user_ref(state, user_id),
         "api_app_id": APP_ID,
         "token": state.verification_token,
@@ -137,7 +137,7 @@ def view_submission(state: WorkspaceState, user_id: str, view: dict, trigger_id:
 def view_closed(state: WorkspaceState, user_id: str, view: dict, is_cleared: bool) -> dict:
     return {
         "type": "view_closed",
-        "team": _team_ref(),
+        "team": _team_ref(state),
         "user": _user_ref(state, user_id),
         "api_app_id": APP_ID,
         "token": state.verification_token,
@@ -152,13 +152,13 @@ def event_callback(state: WorkspaceState, event: dict) -> dict:
     """The Events API envelope around one event."""
     return {
         "token": state.verification_token,
-        "team_id": TEAM["id"],
+        "team_id": state.team["id"],
         "api_app_id": APP_ID,
         "event": event,
         "type": "event_callback",
-        "event_id": state.ids.new_id("Ev"),
+        "event_id": state.ids.new_id("Ev") + state.team["id"][-4:],  # unique across workspaces, as Slack's are
         "event_time": int(time.time()),
-        "authorizations": [{"enterprise_id": None, "team_id": TEAM["id"], "user_id": BOT_USER_ID,
+        "authorizations": [{"enterprise_id": None, "team_id": state.team["id"], "user_id": BOT_USER_ID,
                             "is_bot": True, "is_enterprise_install": False}],
         "is_ext_shared_channel": False,
         "event_context": f"4-{state.ids.new_id('ctx')}",

@@ -11,7 +11,7 @@ import copy
 import secrets
 
 from sandbox.messages import with_ids
-from sandbox.people import APP_ID, BOT_ID, TEAM
+from sandbox.people import APP_ID, BOT_ID
 from sandbox.state import WorkspaceState
 
 MAX_STACK = 3
@@ -27,10 +27,10 @@ def _materialise(state: WorkspaceState, view_id: str, view: dict, *, root: str |
     record["blocks"] = with_ids(record.get("blocks", []))
     record.update({
         "id": view_id,
-        "team_id": TEAM["id"],
+        "team_id": state.team["id"],
         "app_id": APP_ID,
         "bot_id": BOT_ID,
-        "app_installed_team_id": TEAM["id"],
+        "app_installed_team_id": state.team["id"],
         "state": {"values": {}},
         "hash": f"{state.ids.new_ts()}.{secrets.token_hex(4)}",
         "root_view_id": root or view_id,

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from sandbox import viewstack
 from sandbox.blockkit import check_blocks, check_message_text, check_view
 from sandbox.messages import bot_message
-from sandbox.people import BOT_ID, BOT_NAME, BOT_USER_ID, TEAM, user_object
+from sandbox.people import BOT_ID, BOT_NAME, BOT_USER_ID, user_object
 from sandbox.state import WorkspaceState, public_message
 
 TRIGGER_LIFETIME_S = 3.0
@@ -95,6 +95,9 @@ class WebApi:
             "files.completeUploadExternal": self.files_complete_upload,
             "files.info": self.files_info,
         }
+        # Methods that authenticate with something other than the bot token (an app-level token for
+        # `apps.connections.open`): name -> handler(args, token) -> (status, headers, body).
+        self.app_level: dict[str, Callable[[dict, str | None], tuple[int, dict, dict]]] = {}
 
     # ----- entry point ------------------------------------------------------------------------
     def call(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
@@ -108,6 +111,8 @@ class WebApi:
         return status, headers, body
 
     def _dispatch(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
+        if method in self.app_level:
+            return self.app_level[method](args, token)
         handler = self.methods.get(method)
         if handler is None:
             return 200, {}, {"ok": False, "error": "unknown_method", "req_method": method}
@@ -176,7 +181,8 @@ class WebApi:
 
     # ----- auth and chat ----------------------------------------------------------------------
     def auth_test(self, args: dict) -> dict:
-        return {"url": self.state.base_url, "team": TEAM["name"], "user": BOT_NAME, "team_id": TEAM["id"],
+        return {"url": self.state.base_url, "team": self.state.team["name"], "user": BOT_NAME,
+                "team_id": self.state.team["id"],
                 "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
 
     def chat_post_message(self, args: dict) -> dict:
@@ -391,7 +397,7 @@ def store_file(state: WorkspaceState, file_id: str, name: str, data: bytes, user
     record = {
         "id": file_id, "created": int(time.time()), "timestamp": int(time.time()), "name": name,
         "title": title or name, "mimetype": mimetype, "filetype": extension, "pretty_type": extension.upper(),
-        "user": user_id, "user_team": TEAM["id"], "editable": False, "size": len(data), "mode": "hosted",
+        "user": user_id, "user_team": state.team["id"], "editable": False, "size": len(data), "mode": "hosted",
         "is_external": False, "external_type": "", "is_public": False, "public_url_shared": False,
         "url_private": f"{base}files/{file_id}/{name}",
         "url_private_download": f"{base}files/{file_id}/download/{name}",

@@ -130,7 +130,7 @@ def test_the_token_never_goes_to_a_download_url_off_slacks_file_host(ws, tmp_pat
     set_file_fields(ws, file_id, url_private_download=f"{listener.url}/files/{file_id}/mine.csv",
                     url_private=f"{listener.url}/files/{file_id}/mine.csv")
     with pytest.raises(UploadError) as refused:
-        download(client, file_id, LIN, tmp_path / "lin")
+        download(client, files.file_info(client, file_id, LIN), tmp_path / "lin")
     assert refused.value.code == "download_failed"
     assert listener.received == []
 
@@ -142,7 +142,7 @@ def test_external_files_are_refused_before_any_fetch(ws, tmp_path, listener):
     set_file_fields(ws, file_id, is_external=True, mode="external", external_type="gdrive",
                     url_private=f"{listener.url}/doc", url_private_download=f"{listener.url}/doc")
     with pytest.raises(UploadError) as refused:
-        download(client, file_id, LIN, tmp_path / "lin")
+        download(client, files.file_info(client, file_id, LIN), tmp_path / "lin")
     assert refused.value.code == "external_file" and "upload the file itself" in refused.value.message
     assert listener.received == [] and downloads(ws) == []
 
@@ -183,6 +183,6 @@ def test_an_https_to_http_redirect_on_slacks_file_host_is_not_followed(ws, tmp_p
     slack_url = f"https://files.slack.com/files-pri/T0SANDBOX-{file_id}/download/mine.csv"
     set_file_fields(ws, file_id, url_private_download=slack_url, url_private=slack_url)
     with pytest.raises(UploadError) as refused:
-        download(client, file_id, LIN, tmp_path / "lin")
+        download(client, files.file_info(client, file_id, LIN), tmp_path / "lin")
     assert refused.value.code == "download_failed"
     assert [url for url, _token in asked] == [slack_url]  # the https request only; the http one never made
