@@ -45,10 +45,13 @@ def run_checks(env) -> Iterator[tuple[bool, str, str]]:
     except Exception as error:
         yield False, "queue", f"the job queue is not reachable ({type(error).__name__}); check REDIS_URL"
     try:
-        from bot.course.loader import validate_content
+        from bot.course.loader import default_content_dir, load_course, validate_content
 
         problems = validate_content(settings.content_dir)
-        yield (not problems), "course content", "15 lessons valid" if not problems else f"{len(problems)} problems: run `tutor lessons validate`"
+        if problems:
+            yield False, "course content", f"{len(problems)} problems: run `tutor lessons validate`"
+        else:
+            yield True, "course content", f"{len(load_course(settings.content_dir or default_content_dir()))} lessons valid"
     except Exception as error:
         yield False, "course content", f"cannot load ({type(error).__name__})"
     if settings.bot_token:
