@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bot.slack import escape
-from training.config import (BATCH_RANGE, DEFAULT_BATCH, DEFAULT_EPOCHS, DEFAULT_LR, EPOCH_RANGE, LR_RANGE,
-                             METHODS, MIN_PER_CLASS, TrainConfig)
+from training.config import (BATCH_RANGE, DEFAULT_BATCH, DEFAULT_EPOCHS, EPOCH_RANGE, LR_RANGE, METHODS,
+                             MIN_PER_CLASS, TrainConfig, learning_rate_for)
 from training.registry import DEFAULT_MODEL, find_model, model_names
 
 SAMPLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
@@ -79,7 +79,7 @@ class FinetuneRequest:
 
     @property
     def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else DEFAULT_LR[self.method]
+        return learning_rate_for(self.method, self.lr)
 
     def to_dict(self) -> dict:
         return asdict(self)

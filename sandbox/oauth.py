@@ -20,6 +20,8 @@ import json
 import secrets
 import threading
 import time
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -65,6 +67,7 @@ class SandboxOrg:
     def start(self) -> "SandboxOrg":
         for ws in self.workspaces.values():
             ws.start()
+            ws.state.hooks_url = f"{self.url}/"  # one hooks host for every workspace, as Slack has
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="sandbox-org", daemon=True)
         self._thread.start()
@@ -202,6 +205,8 @@ class _Front(BaseHTTPRequestHandler):
                 self._send(status, json.dumps(answer).encode(), "application/json")
         elif parts.path.startswith("/api/"):
             self._api(parts.path[len("/api/"):], parts.query, body, content_type)
+        elif parts.path.startswith("/response/") and verb == "POST":
+            self._response(parts.path[len("/response/"):], body, content_type)
         else:
             self._send(404, b"not found", "text/plain")
 
@@ -222,6 +227,21 @@ class _Front(BaseHTTPRequestHandler):
             return
         status, headers, answer = ws._server.webapi.call(method, args, token)
         self._json(status, answer, headers)
+
+    def _response(self, token: str, body: bytes, content_type: str) -> None:
+        """A response_url: answered by the workspace that issued it (its own /response/ endpoint)."""
+        ws = next((w for w in self.org.workspaces.values() if token in w.state.response_urls), None)
+        if ws is None:
+            self._json(404, {"ok": False, "error": "expired_url"})
+            return
+        request = urllib.request.Request(f"{ws.state.base_url}response/{token}", data=body,
+                                         headers={"Content-Type": content_type}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status, data, kind = answer.status, answer.read(), answer.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as error:
+            status, data, kind = error.code, error.read(), error.headers.get("Content-Type", "")
+        self._send(status, data, kind or "application/json")
 
     def _json(self, status: int, body: dict, headers: dict | None = None) -> None:
         self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)

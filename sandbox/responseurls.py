@@ -24,7 +24,7 @@ def new_response_url(state: WorkspaceState, channel_id: str, user_id: str, messa
     with state.lock:
         state.response_urls[token] = {"channel": channel_id, "user": user_id, "message_ts": message_ts,
                                       "created": time.monotonic(), "uses": 0}
-    return f"{state.base_url}response/{token}"
+    return f"{state.hooks_url or state.base_url}response/{token}"
 
 
 def _is_true(value: object) -> bool:

@@ -36,6 +36,9 @@ class WorkspaceState:
         self.signing_secret = signing_secret
         self.verification_token = "sandbox-verification-token"
         self.base_url = ""  # "http://127.0.0.1:PORT/", set once the server is bound
+        # Where response_urls point: this server, or (several workspaces, as on Slack's one hooks host)
+        # the front that serves them all and forwards each URL to the workspace that issued it.
+        self.hooks_url = ""
         self.rate_limiter = RateLimiter()
         self.team = dict(people_mod.TEAM)
         self.people: dict[str, dict] = {p["id"]: p for p in people_mod.default_people()}

@@ -16,6 +16,11 @@ BATCH_RANGE = (4, 128)
 MIN_PER_CLASS = 2
 
 
+def learning_rate_for(method: str, lr: float | None) -> float:
+    """The learning rate a run uses: the one asked for, else the method's default."""
+    return lr if lr is not None else DEFAULT_LR[method]
+
+
 @dataclass
 class TrainConfig:
     """Everything one run needs. `data_path` is a local file already resolved by the caller
@@ -45,7 +50,7 @@ class TrainConfig:
 
     @property
     def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else DEFAULT_LR[self.method]
+        return learning_rate_for(self.method, self.lr)
 
     def to_dict(self) -> dict:
         return asdict(self)

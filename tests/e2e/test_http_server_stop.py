@@ -92,5 +92,7 @@ def test_two_hundred_starts_and_stops_with_requests_in_flight(caplog):
     finally:
         threading.excepthook = previous_hook
     assert crashes == []
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    # waitress warns "Task queue depth is N" when every thread is busy: load, not a fault of stopping
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING
+            and not r.getMessage().startswith("Task queue depth")] == []
     assert open_descriptors() <= baseline + 2, "descriptors leaked across restarts"
