@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.e2e.test_finetune_e2e import LIN, dm, latest_job, start_worker, stop_worker
+from tests.e2e.test_finetune_e2e import latest_job, start_worker, stop_worker
+from tests.helpers import LIN, dm
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +31,7 @@ def test_a_job_whose_queue_entry_was_lost_is_queued_again_and_runs_once(tutor):
     try:
         tutor.ws.wait_for(lambda: tutor.services.jobs.get(job.id).state in ("succeeded", "failed"), timeout=240)
         assert tutor.services.jobs.get(job.id).state == "succeeded"
-        results = tutor.ws.wait_for(lambda: [m for m in dm(tutor)
+        results = tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN)
                                              if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")])
         assert len(results) == 1
     finally:
@@ -50,7 +51,7 @@ def test_an_outcome_announced_before_a_crash_is_not_announced_again_and_a_missin
         stop_worker(worker)
 
     def results():
-        return [m for m in dm(tutor) if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")]
+        return [m for m in dm(tutor.ws, LIN) if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")]
 
     first = results()
     assert len(first) == 1 and job.state == "succeeded"

@@ -10,13 +10,11 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from tests.conftest import ROOT
-from tests.reliability.conftest import SECRET, TOKEN
+from tests import helpers
 
 ROUNDS = int(os.environ.get("TUTOR_WORKER_CRASH_ROUNDS", "20"))
 SEED = int(os.environ.get("TUTOR_CRASH_SEED", "7"))
@@ -25,17 +23,7 @@ REQUEST = "data=support_tickets model=tiny epochs=3 per_class=12"  # ~6 s from w
 
 
 def spawn_worker(tutor) -> subprocess.Popen:
-    settings = tutor.settings
-    env = dict(os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=tutor.ws.api_url,
-               TUTOR_DATA_DIR=str(settings.data_dir), TUTOR_LOG_LEVEL="ERROR")
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    if settings.database_url:
-        env["DATABASE_URL"] = settings.database_url
-    if settings.redis_url:
-        env["REDIS_URL"] = settings.redis_url
-    return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return helpers.spawn_worker(tutor, quiet=True, TUTOR_LOG_LEVEL="ERROR")
 
 
 def tick_after_the_timeouts(tutor) -> None:
