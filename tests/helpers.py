@@ -39,6 +39,16 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float 
         time.sleep(interval)
 
 
+def poll_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05) -> bool:
+    """Like `wait_for`, but returns False on timeout: for soak tests that report what they found."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+    return True
+
+
 # ----- reading the sandbox ------------------------------------------------------------------------
 def text_of(message: dict) -> str:
     return message.get("text", "") + json.dumps(message.get("blocks", []), ensure_ascii=False)
@@ -227,8 +237,10 @@ def spawn_worker(tutor, *, quiet: bool = False, **env: str) -> subprocess.Popen:
                             env=worker_env(tutor.settings, tutor.ws.api_url, **env), stdout=output, stderr=output)
 
 
-def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
-    """Terminate politely, kill if it does not leave in time, and reap it."""
+def stop_process(process: subprocess.Popen, timeout: float = 15.0, *, kill: bool = False) -> None:
+    """Terminate politely (or `kill` at once), kill if it does not leave in time, and reap it."""
+    if kill and process.poll() is None:
+        process.kill()
     if process.poll() is None:
         process.terminate()
         try:
