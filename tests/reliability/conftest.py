@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.store.models import Base
 from tests.conftest import start_tutor, stop_tutor
+from tests.helpers import buttons, text_of  # noqa: F401 (re-exported for the suite)
 
 ADA, LIN = "U0ADA", "U0LIN"  # Ada is a workspace admin in the sandbox; Lin is not
 TOKEN, SECRET = "xoxb-test-token", "test-secret"
@@ -37,15 +38,6 @@ def stored_rows(tutor) -> dict[str, int]:
 
 def web_api_calls(tutor) -> list[dict]:
     return tutor.ws.journal(kind="api")
-
-
-def buttons(message: dict, prefix: str) -> list[dict]:
-    return [e for b in message.get("blocks", []) if b.get("type") == "actions"
-            for e in b.get("elements", []) if e.get("action_id", "").startswith(prefix)]
-
-
-def text_of(message: dict) -> str:
-    return message.get("text", "") + json.dumps(message.get("blocks", []), ensure_ascii=False)
 
 
 def all_bot_text(tutor) -> str:
