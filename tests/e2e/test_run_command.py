@@ -8,10 +8,13 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from sandbox.driver import Workspace
 from tests.helpers import ROOT, wait_for
+
+pytestmark = pytest.mark.slow  # real `python -m bot ...` processes: a cold start each
 
 
 def free_port() -> int:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 
@@ -67,6 +68,7 @@ print(json.dumps({"heavy": heavy, "handled": handled}))
 """
 
 
+@pytest.mark.slow  # boots the bot in a fresh process
 def test_bot_process_never_imports_torch(tmp_path):
     """Start the bot as `tutor run --http` would, in a fresh process, serve a request on every surface
     (/finetune in every form), then read that process's sys.modules. The packages must be installed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +14,14 @@ from tests.helpers import buttons, text_of  # noqa: F401 (re-exported for the su
 
 ADA, LIN = "U0ADA", "U0LIN"  # Ada is a workspace admin in the sandbox; Lin is not
 TOKEN, SECRET = "xoxb-test-token", "test-secret"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything in tests/reliability carries the `reliability` marker (`-m reliability` runs the suite)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.reliability)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

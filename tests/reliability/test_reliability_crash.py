@@ -3,6 +3,8 @@ restart, every answer whose click was acknowledged (HTTP 200) must be stored, an
 
 from __future__ import annotations
 
+import pytest
+
 import copy
 import json
 import os
@@ -23,6 +25,8 @@ from sandbox.payloads import payload_body
 from tests.conftest import ROOT
 from tests.helpers import poll_until
 from tests.reliability.conftest import LIN, SECRET, TOKEN
+
+pytestmark = [pytest.mark.slow, pytest.mark.reliability]  # a kill loop or a load run: a minute or more
 
 ROUNDS = int(os.environ.get("TUTOR_CRASH_ROUNDS", "20"))
 

@@ -9,6 +9,8 @@ metadata, so the bot finds it in the DM (conversations.history) or sends it agai
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import random
 import signal
@@ -23,6 +25,8 @@ from bot.store.models import DripDelivery, DripSubscription
 from sandbox.driver import Workspace
 from tests.helpers import poll_until
 from tests.reliability.conftest import SECRET, TOKEN, spawn_bot
+
+pytestmark = [pytest.mark.slow, pytest.mark.reliability]  # a kill loop or a load run: a minute or more
 
 ROUNDS = int(os.environ.get("TUTOR_DRIP_CRASH_ROUNDS", "20"))
 PER_ROUND = int(os.environ.get("TUTOR_DRIP_CRASH_LEARNERS", "20"))

@@ -4,6 +4,8 @@ once, p99 ack under 3 s."""
 
 from __future__ import annotations
 
+import pytest
+
 import copy
 import json
 import os
@@ -19,6 +21,8 @@ from sandbox.payloads import payload_body
 from tests.helpers import poll_until
 from tests.reliability.conftest import SECRET, TOKEN, spawn_bot
 from tests.reliability.test_reliability_crash import quiz_clicks, template_click
+
+pytestmark = [pytest.mark.slow, pytest.mark.reliability]  # a kill loop or a load run: a minute or more
 
 LEARNERS = int(os.environ.get("TUTOR_LOAD_LEARNERS", "200"))
 SECONDS = float(os.environ.get("TUTOR_LOAD_SECONDS", "60"))

@@ -6,6 +6,8 @@ Postgres + Redis (`backend_tutor`)."""
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import random
 import signal
@@ -15,6 +17,8 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 from tests import helpers
+
+pytestmark = [pytest.mark.slow, pytest.mark.reliability]  # a kill loop or a load run: a minute or more
 
 ROUNDS = int(os.environ.get("TUTOR_WORKER_CRASH_ROUNDS", "20"))
 SEED = int(os.environ.get("TUTOR_CRASH_SEED", "7"))
