@@ -99,9 +99,7 @@ def signed_headers(body: bytes | str, secret: str = SECRET, content_type: str | 
                    timestamp: int | str | None = None) -> dict:
     from sandbox.signing import signed_headers as sign
 
-    headers = {"x-slack-request-timestamp": "", "x-slack-signature": ""}
-    for key, value in sign(secret, body, timestamp).items():
-        headers[key.lower()] = value
+    headers = {key.lower(): value for key, value in sign(secret, body, timestamp).items()}
     if content_type:
         headers["content-type"] = content_type
     return headers
