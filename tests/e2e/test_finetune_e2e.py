@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 
 import pytest
 
 from tests.helpers import LIN, dm, spawn_worker, stop_process
 
 pytestmark = pytest.mark.slow
-
-
-def start_worker(tutor) -> subprocess.Popen:
-    return spawn_worker(tutor)
-
-
-def stop_worker(worker: subprocess.Popen) -> None:
-    stop_process(worker, kill=True)
 
 
 def job_message(tutor, job_id):
@@ -32,7 +23,7 @@ def latest_job(tutor):
 
 
 def test_finetune_to_results_plots_and_try_it(tutor):
-    worker = start_worker(tutor)
+    worker = spawn_worker(tutor)
     try:
         delivery = tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=2 per_class=40")
         assert delivery.status == 200 and delivery.latency < 3
@@ -57,11 +48,11 @@ def test_finetune_to_results_plots_and_try_it(tutor):
         labels = {"billing", "technical", "account", "shipping", "feedback"}
         assert any(label in json.dumps(predicted[-1]) for label in labels)
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
 
 
 def test_cancel_a_running_job(tutor):
-    worker = start_worker(tutor)
+    worker = spawn_worker(tutor)
     try:
         tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=20")
         job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.state == "running" else None)(latest_job(tutor)), timeout=120)
@@ -73,11 +64,11 @@ def test_cancel_a_running_job(tutor):
         tutor.ws.wait_for(lambda: tutor.services.jobs.get(job.id).state == "cancelled", timeout=60)
         tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN) if m.get("text") == f"Fine-tune #{job.id}: cancelled"])
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
 
 
 def test_worker_killed_mid_job_fails_the_job_and_tells_the_owner(tutor):
-    worker = start_worker(tutor)
+    worker = spawn_worker(tutor)
     try:
         tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=20")
         job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.state == "running" else None)(latest_job(tutor)), timeout=120)
@@ -94,7 +85,7 @@ def test_worker_killed_mid_job_fails_the_job_and_tells_the_owner(tutor):
         assert tutor.services.jobs.get(job.id).error_code == "worker_lost"
         tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN) if f"Fine-tune #{job.id} stopped" in m.get("text", "")])
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
 
 
 def test_bad_request_gets_a_clear_message_and_no_job(tutor):
@@ -120,10 +111,10 @@ def test_queued_job_survives_a_restart_of_bot_and_worker(tmp_path):
     finally:
         stop_tutor(first)
     second = start_tutor(tmp_path)
-    worker = start_worker(second)
+    worker = spawn_worker(second)
     try:
         second.ws.wait_for(lambda: second.services.jobs.get(job.id).state in ("succeeded", "failed"), timeout=240)
         assert second.services.jobs.get(job.id).state == "succeeded"
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
         stop_tutor(second)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.store.models import Base
 from tests.conftest import start_tutor, stop_tutor
-from tests.helpers import buttons, text_of  # noqa: F401 (re-exported for the suite)
+from tests.helpers import text_of
 
 ADA, LIN = "U0ADA", "U0LIN"  # Ada is a workspace admin in the sandbox; Lin is not
 TOKEN, SECRET = "xoxb-test-token", "test-secret"

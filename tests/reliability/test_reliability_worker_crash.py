@@ -11,12 +11,11 @@ import pytest
 import os
 import random
 import signal
-import subprocess
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from tests import helpers
+from tests.helpers import spawn_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.reliability]  # a kill loop or a load run: a minute or more
 
@@ -24,10 +23,6 @@ ROUNDS = int(os.environ.get("TUTOR_WORKER_CRASH_ROUNDS", "20"))
 SEED = int(os.environ.get("TUTOR_CRASH_SEED", "7"))
 TEAM = "T0SANDBOX"
 REQUEST = "data=support_tickets model=tiny epochs=3 per_class=12"  # ~6 s from worker start to results
-
-
-def spawn_worker(tutor) -> subprocess.Popen:
-    return helpers.spawn_worker(tutor, quiet=True, TUTOR_LOG_LEVEL="ERROR")
 
 
 def tick_after_the_timeouts(tutor) -> None:
@@ -63,7 +58,7 @@ def test_worker_killed_at_random_points(backend_tutor):
             jobs.for_user(TEAM, user)), message="the job left validating")
         assert job.state == "queued", (job.state, job.error_code)
         owners[job.id] = user
-        worker = spawn_worker(tutor)
+        worker = spawn_worker(tutor, quiet=True, TUTOR_LOG_LEVEL="ERROR")
         # a quarter of the kills land before the worker has taken anything; the rest while it trains or announces
         time.sleep(rng.uniform(0.0, 0.6) if round_no % 4 == 0 else rng.uniform(0.6, 7.0))
         states = Counter(jobs.get(job_id).state for job_id in owners)
@@ -74,7 +69,7 @@ def test_worker_killed_at_random_points(backend_tutor):
         assert not [j for j in owners if jobs.get(j).state == "running"], "a dead worker's job was left running"
 
     requeued_later = [j for j in owners if jobs.get(j).state == "queued"]
-    worker = spawn_worker(tutor)  # the last worker lives: every job the others never started runs now
+    worker = spawn_worker(tutor, quiet=True, TUTOR_LOG_LEVEL="ERROR")  # the last worker lives: every job the others never started runs now
     try:
         tutor.ws.wait_for(lambda: all(jobs.get(j).state in ("succeeded", "failed", "cancelled") for j in owners),
                           timeout=60 + 20 * len(requeued_later), message="every job ended")
