@@ -3,8 +3,6 @@ restart, every answer whose click was acknowledged (HTTP 200) must be stored, an
 
 from __future__ import annotations
 
-import pytest
-
 import copy
 import json
 import os
@@ -16,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from bot.services.course import CourseService

@@ -9,8 +9,6 @@ metadata, so the bot finds it in the DM (conversations.history) or sends it agai
 
 from __future__ import annotations
 
-import pytest
-
 import os
 import random
 import signal
@@ -18,6 +16,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 

@@ -4,8 +4,6 @@ once, p99 ack under 3 s."""
 
 from __future__ import annotations
 
-import pytest
-
 import copy
 import json
 import os
@@ -13,6 +11,7 @@ import random
 import threading
 import time
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from sandbox.delivery import FORM

@@ -6,14 +6,14 @@ Postgres + Redis (`backend_tutor`)."""
 
 from __future__ import annotations
 
-import pytest
-
 import os
 import random
 import signal
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from tests.helpers import spawn_worker
 
