@@ -73,13 +73,20 @@ class Tutor:
     server: object
     clock: object
     settings: object
+    tracker: object = None  # tests.helpers.TrackingExecutor on the app's listener executor
 
     @property
     def services(self):
         return self.runtime.services
 
+    def settle(self, timeout: float = 15.0) -> None:
+        """Wait until every listener the bot started so far has finished (to prove something did NOT happen)."""
+        self.tracker.wait_idle(timeout)
+
     def dm(self, user: str) -> list[dict]:
-        return self.ws.messages(self.ws.dm_channel(user))
+        from tests.helpers import dm
+
+        return dm(self.ws, user, ephemeral=True)
 
 
 def start_tutor(tmp_path: Path, *, database_url: str | None = None, clock=None, redis_url: str | None = None,
@@ -97,9 +104,12 @@ def start_tutor(tmp_path: Path, *, database_url: str | None = None, clock=None, 
         **({"REDIS_URL": redis_url} if redis_url else {}), **(env or {})})
     clock = clock or MovableClock(datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc))  # a Monday
     runtime = BotRuntime(settings, clock=clock, start_scheduler=False, sends_per_second=200).start()
+    from tests.helpers import track_listeners
+
+    tracker = track_listeners(runtime.app)
     server = HTTPServer(TutorWSGI(runtime.app, health(runtime)), host="127.0.0.1", port=0).start()
     ws.bot_url = f"{server.url}/slack/events"
-    return Tutor(ws, runtime, server, clock, settings)
+    return Tutor(ws, runtime, server, clock, settings, tracker)
 
 
 def stop_tutor(tutor: Tutor) -> None:

@@ -3,7 +3,6 @@ running tutor's sandbox as a chosen person. Screenshots land in docs/img/ for th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -63,9 +62,3 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / name
     page.screenshot(path=str(path))
     return path
-
-
-def worker_env(tutor) -> dict:
-    """What `python -m bot worker` needs to join this tutor (the settings `start_tutor` used)."""
-    return {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "test-secret",
-            "SLACK_API_URL": tutor.ws.api_url, "TUTOR_DATA_DIR": str(tutor.settings.data_dir)}

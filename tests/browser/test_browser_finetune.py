@@ -3,28 +3,21 @@ results and the plot image show, and "Try it" answers with a prediction in the m
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.browser.conftest import screenshot, worker_env
+from tests.browser.conftest import screenshot
+from tests.helpers import spawn_worker, stop_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
 def worker(tutor):
-    process = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=worker_env(tutor),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = spawn_worker(tutor, quiet=True)
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop_process(process)
 
 
 def test_finetune_progress_results_plot_and_try_it(tutor, worker, open_page):

@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import LIN, dm, spawn_worker, stop_process
 
-LIN = "U0LIN"
 pytestmark = pytest.mark.slow
 
 
-def start_worker(tutor) -> subprocess.Popen:
-    env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET="test-secret",
-               SLACK_API_URL=tutor.ws.api_url, TUTOR_DATA_DIR=str(tutor.settings.data_dir), TUTOR_LOG_LEVEL="WARNING")
-    return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env)
-
-
-def stop_worker(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        worker.kill()
-    worker.wait(timeout=10)
-
-
-def dm(tutor):
-    return [m for m in tutor.ws.messages(tutor.ws.dm_channel(LIN)) if not m.get("is_ephemeral")]
-
-
 def job_message(tutor, job_id):
-    return next(m for m in dm(tutor) if f"Fine-tune #{job_id}" in m.get("text", "") or
+    return next(m for m in dm(tutor.ws, LIN) if f"Fine-tune #{job_id}" in m.get("text", "") or
                 f"Fine-tune #{job_id}*" in json.dumps(m.get("blocks", [])))
 
 
@@ -44,18 +23,18 @@ def latest_job(tutor):
 
 
 def test_finetune_to_results_plots_and_try_it(tutor):
-    worker = start_worker(tutor)
+    worker = spawn_worker(tutor)
     try:
         delivery = tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=2 per_class=40")
         assert delivery.status == 200 and delivery.latency < 3
         job = tutor.ws.wait_for(lambda: latest_job(tutor))
-        results = tutor.ws.wait_for(lambda: [m for m in dm(tutor) if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")],
+        results = tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN) if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")],
                                     timeout=240)
         body = json.dumps(results[0]["blocks"])
         assert "Macro-F1" in body and "Majority-class baseline" in body and "TF-IDF" in body
         updates = [e for e in tutor.ws.journal("chat.update") if "Fine-tune #" in json.dumps(e["args"])]
         assert any("running" in json.dumps(e["args"]) for e in updates), "the progress message was updated"
-        images = tutor.ws.wait_for(lambda: [f for m in dm(tutor) for f in m.get("files", []) if f["name"].endswith(".png")],
+        images = tutor.ws.wait_for(lambda: [f for m in dm(tutor.ws, LIN) for f in m.get("files", []) if f["name"].endswith(".png")],
                                    timeout=30)
         assert len(images) >= 2
         assert tutor.services.jobs.get(job.id).state == "succeeded"
@@ -69,27 +48,27 @@ def test_finetune_to_results_plots_and_try_it(tutor):
         labels = {"billing", "technical", "account", "shipping", "feedback"}
         assert any(label in json.dumps(predicted[-1]) for label in labels)
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
 
 
 def test_cancel_a_running_job(tutor):
-    worker = start_worker(tutor)
+    worker = spawn_worker(tutor)
     try:
         tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=20")
         job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.state == "running" else None)(latest_job(tutor)), timeout=120)
-        message = tutor.ws.wait_for(lambda: [m for m in dm(tutor) if "finetune_cancel" in json.dumps(m.get("blocks", []))])[0]
+        message = tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN) if "finetune_cancel" in json.dumps(m.get("blocks", []))])[0]
         tutor.ws.click("U0ADA", message, "finetune_cancel")  # not the owner: nothing happens
-        time.sleep(1)
+        tutor.settle()  # that click's listener has finished
         assert tutor.services.jobs.get(job.id).state == "running"
         tutor.ws.click(LIN, message, "finetune_cancel")
         tutor.ws.wait_for(lambda: tutor.services.jobs.get(job.id).state == "cancelled", timeout=60)
-        tutor.ws.wait_for(lambda: [m for m in dm(tutor) if m.get("text") == f"Fine-tune #{job.id}: cancelled"])
+        tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN) if m.get("text") == f"Fine-tune #{job.id}: cancelled"])
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
 
 
 def test_worker_killed_mid_job_fails_the_job_and_tells_the_owner(tutor):
-    worker = start_worker(tutor)
+    worker = spawn_worker(tutor)
     try:
         tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=20")
         job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.state == "running" else None)(latest_job(tutor)), timeout=120)
@@ -104,9 +83,9 @@ def test_worker_killed_mid_job_fails_the_job_and_tells_the_owner(tutor):
         tutor.runtime.tick()
         assert tutor.services.jobs.get(job.id).state == "failed"
         assert tutor.services.jobs.get(job.id).error_code == "worker_lost"
-        tutor.ws.wait_for(lambda: [m for m in dm(tutor) if f"Fine-tune #{job.id} stopped" in m.get("text", "")])
+        tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN) if f"Fine-tune #{job.id} stopped" in m.get("text", "")])
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
 
 
 def test_bad_request_gets_a_clear_message_and_no_job(tutor):
@@ -132,10 +111,10 @@ def test_queued_job_survives_a_restart_of_bot_and_worker(tmp_path):
     finally:
         stop_tutor(first)
     second = start_tutor(tmp_path)
-    worker = start_worker(second)
+    worker = spawn_worker(second)
     try:
         second.ws.wait_for(lambda: second.services.jobs.get(job.id).state in ("succeeded", "failed"), timeout=240)
         assert second.services.jobs.get(job.id).state == "succeeded"
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
         stop_tutor(second)

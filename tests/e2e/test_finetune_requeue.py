@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.e2e.test_finetune_e2e import LIN, dm, latest_job, start_worker, stop_worker
+from tests.e2e.test_finetune_e2e import latest_job
+from tests.helpers import LIN, dm, spawn_worker, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -26,31 +27,31 @@ def test_a_job_whose_queue_entry_was_lost_is_queued_again_and_runs_once(tutor):
     assert train.pending_count() == 1 and tutor.services.jobs.get(job.id).state == "queued"
     tutor.runtime.tick()
     assert train.pending_count() == 1
-    worker = start_worker(tutor)
+    worker = spawn_worker(tutor)
     try:
         tutor.ws.wait_for(lambda: tutor.services.jobs.get(job.id).state in ("succeeded", "failed"), timeout=240)
         assert tutor.services.jobs.get(job.id).state == "succeeded"
-        results = tutor.ws.wait_for(lambda: [m for m in dm(tutor)
+        results = tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN)
                                              if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")])
         assert len(results) == 1
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
 
 
 def test_an_outcome_announced_before_a_crash_is_not_announced_again_and_a_missing_one_is(tutor):
     """The worker posts the results, then records that it did; a kill between the two leaves the job
     `succeeded` with no record. The bot's tick looks for the post by its metadata: found, nothing is
     posted again; missing (killed before posting), the bot posts the results itself, once."""
-    worker = start_worker(tutor)
+    worker = spawn_worker(tutor)
     try:
         tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=1 per_class=12")
         job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.notified_at else None)(latest_job(tutor)),
                                 timeout=240)  # `succeeded` alone is too early: killing the worker then is the crash
     finally:
-        stop_worker(worker)
+        stop_process(worker, kill=True)
 
     def results():
-        return [m for m in dm(tutor) if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")]
+        return [m for m in dm(tutor.ws, LIN) if m.get("text", "").startswith(f"Fine-tune #{job.id}: accuracy")]
 
     first = results()
     assert len(first) == 1 and job.state == "succeeded"

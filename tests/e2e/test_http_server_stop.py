@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from bot.server import HTTPServer
+from tests.helpers import wait_for
 
 
 inside = threading.Event()
@@ -34,7 +35,9 @@ def test_stop_waits_for_the_request_in_flight(caplog):
     with caplog.at_level(logging.WARNING):
         server.stop()
     client.join(timeout=5)
-    time.sleep(0.2)  # a worker thread that outlived the stop would log its traceback about now
+    # waitress's worker threads leave its set only after logging any error, so once the set is empty,
+    # whatever a worker thread that outlived the stop would have logged is in caplog
+    wait_for(lambda: not server._server.task_dispatcher.threads, timeout=5, message="waitress's threads to end")
     assert answers and answers[0].status_code == 200 and answers[0].text == "done"
     assert not server._thread.is_alive(), "the server loop outlived stop() (a kept-alive connection held it open)"
     errors = [record for record in caplog.records if record.levelno >= logging.WARNING]

@@ -9,47 +9,7 @@ from sqlalchemy import event, func, select
 
 from bot.store.models import QuizAnswer
 
-ADA, LIN = "U0ADA", "U0LIN"  # Ada is a workspace admin in the sandbox; Lin is not
-
-
-def buttons(message: dict, prefix: str) -> list[dict]:
-    return [e for b in message.get("blocks", []) if b.get("type") == "actions"
-            for e in b.get("elements", []) if e.get("action_id", "").startswith(prefix)]
-
-
-def text_of(message: dict) -> str:
-    return message.get("text", "") + json.dumps(message.get("blocks", []), ensure_ascii=False)
-
-
-def dm(tutor, user):
-    return [m for m in tutor.ws.messages(tutor.ws.dm_channel(user)) if not m.get("is_ephemeral")]
-
-
-def wait_dm(tutor, user, predicate, timeout=10.0):
-    return tutor.ws.wait_for(lambda: [m for m in dm(tutor, user) if predicate(m)], timeout=timeout)
-
-
-def read_whole_lesson(tutor, user, lesson_id):
-    """Click Continue until the quiz arrives; returns the question messages."""
-    pages = tutor.services.course.page_count(lesson_id)
-    for page in range(1, pages):
-        message = wait_dm(tutor, user, lambda m: any(json.loads(b["value"]).get("p") == page
-                                                     for b in buttons(m, "lesson_continue")))[-1]
-        assert tutor.ws.click(user, message, "lesson_continue").status == 200
-    questions = len(tutor.services.course.lesson(lesson_id).quiz)
-    return tutor.ws.wait_for(lambda: (lambda qs: qs if len(qs) >= questions else None)(
-        [m for m in dm(tutor, user) if buttons(m, "quiz_answer_")
-         and json.loads(buttons(m, "quiz_answer_")[0]["value"])["l"] == lesson_id]))
-
-
-def answer(tutor, user, question_message, right: bool):
-    value = json.loads(buttons(question_message, "quiz_answer_")[0]["value"])
-    lesson = tutor.services.course.lesson(value["l"])
-    question = next(q for q in lesson.quiz if q.id == value["q"])
-    index = question.choices.index(question.answer)
-    if not right:
-        index = (index + 1) % len(question.choices)
-    return tutor.ws.click(user, question_message, f"quiz_answer_{index}")
+from tests.helpers import ADA, LIN, answer, buttons, dm, read_whole_lesson, rejected_api_calls, text_of, wait_dm
 
 
 def resend(tutor, delivery):
@@ -58,14 +18,14 @@ def resend(tutor, delivery):
 
 
 def no_rejected_calls(tutor):
-    bad = [e for e in tutor.ws.journal(kind="api") if not (e.get("response") or {}).get("ok", True)]
+    bad = rejected_api_calls(tutor.ws)
     assert not bad, bad[:3]
 
 
 def test_lesson_from_a_channel_lands_in_dm(tutor):
     delivery = tutor.ws.slash(LIN, "/lesson", "", channel="C0GENERAL")
     assert delivery.status == 200 and delivery.latency < 3
-    first = wait_dm(tutor, LIN, lambda m: "Lesson 1.1" in text_of(m))
+    first = wait_dm(tutor.ws, LIN, lambda m: "Lesson 1.1" in text_of(m))
     assert "Lesson 1 of 15" in text_of(first[0])
     notice = tutor.ws.wait_for(lambda: [m for m in tutor.ws.messages("C0GENERAL") if m.get("is_ephemeral")])
     assert "DM" in notice[0]["text"] and notice[0]["visible_to"] == LIN
@@ -78,18 +38,18 @@ def test_whole_lesson_quiz_completion_and_next(tutor):
     questions = read_whole_lesson(tutor, LIN, "1.1")
     for number, message in enumerate(questions):
         assert answer(tutor, LIN, message, right=number != 0).status == 200
-    done = wait_dm(tutor, LIN, lambda m: "complete" in m.get("text", ""))[0]
+    done = wait_dm(tutor.ws, LIN, lambda m: "complete" in m.get("text", ""))[0]
     total = len(questions)
     assert f"{total - 1}/{total}" in done["text"]
-    updated = tutor.ws.wait_for(lambda: [m for m in dm(tutor, LIN) if "❌" in text_of(m)])
+    updated = tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN) if "❌" in text_of(m)])
     assert not buttons(updated[0], "quiz_answer_"), "buttons must be gone after answering"
-    assert "✅" in "".join(text_of(m) for m in dm(tutor, LIN))
+    assert "✅" in "".join(text_of(m) for m in dm(tutor.ws, LIN))
     # Next lesson
     click = tutor.ws.click(LIN, done, "lesson_next")
-    wait_dm(tutor, LIN, lambda m: "Lesson 1.2" in text_of(m))
+    wait_dm(tutor.ws, LIN, lambda m: "Lesson 1.2" in text_of(m))
     resend(tutor, click)  # a double click sends nothing more
-    time.sleep(0.5)
-    assert len([m for m in dm(tutor, LIN) if "Lesson 2 of 15" in text_of(m)]) == 1
+    tutor.settle()  # every listener started so far has finished
+    assert len([m for m in dm(tutor.ws, LIN) if "Lesson 2 of 15" in text_of(m)]) == 1
     no_rejected_calls(tutor)
 
 
@@ -100,7 +60,7 @@ def test_double_and_retried_clicks_store_one_answer(tutor):
     second = resend(tutor, first)  # Slack's retry of the same action
     third = resend(tutor, first)
     assert first.status == second.status == third.status == 200
-    time.sleep(0.5)
+    tutor.settle()
     with tutor.services.db.session() as session:
         rows = session.scalars(select(QuizAnswer).where(QuizAnswer.user_id == LIN)).all()
     assert len(rows) == 1 and rows[0].correct is False
@@ -122,7 +82,7 @@ def test_list_and_progress(tutor):
     tutor.ws.slash(LIN, "/lesson", "1.1")
     for message in read_whole_lesson(tutor, LIN, "1.1"):
         answer(tutor, LIN, message, right=True)
-    wait_dm(tutor, LIN, lambda m: "complete" in m.get("text", ""))
+    wait_dm(tutor.ws, LIN, lambda m: "complete" in m.get("text", ""))
     tutor.ws.slash(LIN, "/lesson", "list", channel="C0GENERAL")
     syllabus = tutor.ws.wait_for(lambda: [m for m in tutor.ws.messages("C0GENERAL") if "Syllabus" in m.get("text", "")])
     body = text_of(syllabus[0])
@@ -141,12 +101,15 @@ def test_app_home_for_learner_and_admin(tutor):
     home = tutor.ws.wait_for(lambda: tutor.ws.home_view(ADA))
     assert "Team view" in json.dumps(home) and "Completion funnel" in json.dumps(home)
     tutor.ws.click(ADA, home, "team_export")
-    upload = tutor.ws.wait_for(lambda: [m for m in dm(tutor, ADA) if m.get("files")])
+    upload = tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, ADA) if m.get("files")])
     assert upload[0]["files"][0]["name"].endswith(".csv")
-    # a forged export click from a non-admin gets nothing
+    # a forged export click from a non-admin gets nothing: wait until its listener has finished
+    # (a fixed sleep passed on a slow machine even with the admin check removed), then look
+    uploads = len(tutor.ws.journal(kind="upload"))
     tutor.ws.click(LIN, home, "team_export")
-    time.sleep(0.5)
-    assert not [m for m in dm(tutor, LIN) if m.get("files")]
+    tutor.settle()
+    assert not [m for m in dm(tutor.ws, LIN) if m.get("files")]
+    assert len(tutor.ws.journal(kind="upload")) == uploads, "the forged click uploaded a file"
     no_rejected_calls(tutor)
 
 
@@ -154,12 +117,12 @@ def test_missed_question_comes_back_for_review(tutor):
     tutor.ws.slash(LIN, "/lesson", "1.1")
     for number, message in enumerate(read_whole_lesson(tutor, LIN, "1.1")):
         answer(tutor, LIN, message, right=number != 0)
-    wait_dm(tutor, LIN, lambda m: "1.1 complete" in m.get("text", ""))
-    assert not [m for m in dm(tutor, LIN) if "Review" in m.get("text", "")], "not right after the same lesson"
+    wait_dm(tutor.ws, LIN, lambda m: "1.1 complete" in m.get("text", ""))
+    assert not [m for m in dm(tutor.ws, LIN) if "Review" in m.get("text", "")], "not right after the same lesson"
     tutor.ws.slash(LIN, "/lesson", "1.2")
     for message in read_whole_lesson(tutor, LIN, "1.2"):
         answer(tutor, LIN, message, right=True)
-    review = wait_dm(tutor, LIN, lambda m: m.get("text", "").startswith("Review"))[0]
+    review = wait_dm(tutor.ws, LIN, lambda m: m.get("text", "").startswith("Review"))[0]
     choices = buttons(review, "review_answer_")
     assert choices
     value = json.loads(choices[0]["value"])
@@ -167,7 +130,7 @@ def test_missed_question_comes_back_for_review(tutor):
     question = next(q for q in lesson.quiz if q.id == tutor.services.learning.review_item(value["r"]).question_id)
     right = question.choices.index(question.answer)
     tutor.ws.click(LIN, review, f"review_answer_{right}")
-    tutor.ws.wait_for(lambda: [m for m in dm(tutor, LIN) if "Right" in text_of(m) and "From lesson 1.1" in text_of(m)])
+    tutor.ws.wait_for(lambda: [m for m in dm(tutor.ws, LIN) if "Right" in text_of(m) and "From lesson 1.1" in text_of(m)])
     assert tutor.services.learning.review_item(value["r"]).resolved_at is not None
     # reviews are kept apart from the first-answer score
     assert tutor.services.learning.answers("T0SANDBOX", LIN, "1.1")[question.id].correct is False

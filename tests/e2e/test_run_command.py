@@ -8,16 +8,26 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from sandbox.driver import Workspace
-from tests.conftest import ROOT
+from tests.helpers import ROOT, wait_for
+
+pytestmark = pytest.mark.slow  # real `python -m bot ...` processes: a cold start each
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
 
 
 def test_run_http_acknowledges_a_signed_command_within_3_seconds(tmp_path):
@@ -30,14 +40,8 @@ def test_run_http_acknowledges_a_signed_command_within_3_seconds(tmp_path):
         process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--port", str(port), "--no-worker"],
                                    cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            for _ in range(200):
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
-            else:
-                raise AssertionError("the bot never became healthy")
+            wait_for(lambda: healthy(f"http://127.0.0.1:{port}/healthz"), timeout=20, interval=0.1,
+                     message="the bot to become healthy")
             print(f"cold start to healthy: {time.monotonic() - started:.2f}s")
             ws.bot_url = f"http://127.0.0.1:{port}/slack/events"
             delivery = ws.slash("U0KOF", "/lesson", "help")
@@ -92,13 +96,9 @@ def test_sandbox_command_serves_the_page_and_a_first_lesson(tmp_path):
         assert url == f"http://127.0.0.1:{port}", url
         assert "<html" in requests.get(url, timeout=5).text.lower()
         requests.post(f"{url}/ui/slash", json={"user": "U0ADA", "command": "/lesson", "text": ""}, timeout=10)
-        for _ in range(100):
-            messages = requests.get(f"{url}/ui/messages", params={"channel": "D0ADA"}, timeout=5).json()["messages"]
-            if any("Lesson 1.1" in m.get("text", "") for m in messages):
-                break
-            time.sleep(0.1)
-        else:
-            raise AssertionError("no lesson in the DM")
+        wait_for(lambda: [m for m in requests.get(f"{url}/ui/messages", params={"channel": "D0ADA"},
+                                                  timeout=5).json()["messages"] if "Lesson 1.1" in m.get("text", "")],
+                 timeout=10, interval=0.1, message="a lesson in the DM")
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 
@@ -38,20 +39,49 @@ def test_oversized_body_is_refused(tutor):
     assert response.status_code in (400, 413)
 
 
-def test_bot_process_never_imports_torch(tmp_path):
-    """Start the bot as `tutor run --http` would, serve a command, and look at sys.modules."""
-    code = f"""
-import sys, pathlib
-sys.path.insert(0, {str(tmp_path)!r})
-from tests.conftest import start_tutor, stop_tutor
-tutor = start_tutor(pathlib.Path({str(tmp_path)!r}))
-tutor.ws.slash("U0ADA", "/lesson", "")
-tutor.ws.wait_for(lambda: tutor.dm("U0ADA"))
-heavy = [m for m in ("torch", "transformers", "datasets", "peft", "sklearn") if m in sys.modules]
-stop_tutor(tutor)
-print("HEAVY", heavy)
-"""
-    from tests.conftest import ROOT
+HEAVY = ("torch", "transformers", "datasets", "peft", "sklearn", "accelerate", "matplotlib")
 
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+BOT_PROCESS = """
+import json, pathlib, sys
+from tests.conftest import start_tutor, stop_tutor
+from tests.helpers import LIN, dm, wait_for
+tutor = start_tutor(pathlib.Path(sys.argv[1]))
+ws = tutor.ws
+# every surface once, the /finetune ones (the closest to training) in every form
+ws.slash(LIN, "/lesson", "")
+ws.slash(LIN, "/progress", "")
+ws.open_home(LIN)
+for text in ("help", "status", "check data=support_tickets", "", "data=support_tickets model=tiny epochs=1"):
+    ws.slash(LIN, "/finetune", text)
+ws.upload_file(LIN, "mine.csv", b"text,label\\n" + b"refund me,billing\\nlogin broken,account\\n" * 20)
+wait_for(lambda: ws.open_views(LIN) and tutor.services.jobs.for_user("T0SANDBOX", LIN), timeout=60)
+offer = wait_for(lambda: [m for m in dm(ws, LIN) if "finetune_upload_check" in json.dumps(m.get("blocks", []))], 60)
+ws.click(LIN, offer[0], "finetune_upload_check")
+wait_for(lambda: len([m for m in dm(ws, LIN) if "Data report" in m.get("text", "")]) >= 2, 60)
+tutor.settle()
+handled = {"lesson": any("Lesson 1.1" in m.get("text", "") for m in dm(ws, LIN)), "home": bool(ws.home_view(LIN)),
+           "modal": bool(ws.open_views(LIN)), "jobs": len(tutor.services.jobs.for_user("T0SANDBOX", LIN)),
+           "reports": len([m for m in dm(ws, LIN) if "Data report" in m.get("text", "")])}
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[2].split(",")))
+stop_tutor(tutor)
+print(json.dumps({"heavy": heavy, "handled": handled}))
+"""
+
+
+@pytest.mark.slow  # boots the bot in a fresh process
+def test_bot_process_never_imports_torch(tmp_path):
+    """Start the bot as `tutor run --http` would, in a fresh process, serve a request on every surface
+    (/finetune in every form), then read that process's sys.modules. The packages must be installed,
+    or the check would prove nothing."""
+    import importlib.util
+    import json
+
+    from tests.helpers import ROOT
+
+    assert importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"), "the check needs them installed"
+    out = subprocess.run([sys.executable, "-c", BOT_PROCESS, str(tmp_path), ",".join(HEAVY)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["handled"] == {"lesson": True, "home": True, "modal": True, "jobs": 1, "reports": 2}, report
+    assert report["heavy"] == [], f"the bot process imported {report['heavy']}"

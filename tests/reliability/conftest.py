@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.store.models import Base
 from tests.conftest import start_tutor, stop_tutor
+from tests.helpers import text_of
 
 ADA, LIN = "U0ADA", "U0LIN"  # Ada is a workspace admin in the sandbox; Lin is not
 TOKEN, SECRET = "xoxb-test-token", "test-secret"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything in tests/reliability carries the `reliability` marker (`-m reliability` runs the suite)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.reliability)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -37,15 +47,6 @@ def stored_rows(tutor) -> dict[str, int]:
 
 def web_api_calls(tutor) -> list[dict]:
     return tutor.ws.journal(kind="api")
-
-
-def buttons(message: dict, prefix: str) -> list[dict]:
-    return [e for b in message.get("blocks", []) if b.get("type") == "actions"
-            for e in b.get("elements", []) if e.get("action_id", "").startswith(prefix)]
-
-
-def text_of(message: dict) -> str:
-    return message.get("text", "") + json.dumps(message.get("blocks", []), ensure_ascii=False)
 
 
 def all_bot_text(tutor) -> str:

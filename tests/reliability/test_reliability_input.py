@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.reliability.conftest import LIN, all_bot_text
@@ -33,7 +31,7 @@ def test_hostile_text_never_pings_or_crashes(tutor, command, template):
         delivery = tutor.ws.slash(LIN, command, template.format(text=text), channel="C0GENERAL")
         assert delivery.status == 200, (name, delivery.status)
         assert "Traceback" not in delivery.body
-    time.sleep(1.0)
+    tutor.settle()  # every command's listener has finished
     # replies arrive on the ack itself or through response_url; both become ephemeral messages
     tutor.ws.wait_for(lambda: [m for m in tutor.ws.messages(include_ephemeral=True) if m.get("is_ephemeral")]
                       or tutor.ws.journal(kind="response_url"), timeout=10)

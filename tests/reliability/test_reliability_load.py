@@ -11,13 +11,17 @@ import random
 import threading
 import time
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from sandbox.delivery import FORM
 from sandbox.driver import Workspace
 from sandbox.payloads import payload_body
+from tests.helpers import poll_until
 from tests.reliability.conftest import SECRET, TOKEN, spawn_bot
 from tests.reliability.test_reliability_crash import quiz_clicks, template_click
+
+pytestmark = [pytest.mark.slow, pytest.mark.reliability]  # a kill loop or a load run: a minute or more
 
 LEARNERS = int(os.environ.get("TUTOR_LOAD_LEARNERS", "200"))
 SECONDS = float(os.environ.get("TUTOR_LOAD_SECONDS", "60"))
@@ -75,7 +79,9 @@ def test_learners_answer_quizzes_concurrently(tmp_path, database_url):
             thread.start()
         for thread in threads:
             thread.join(timeout=SECONDS + 60)
-        time.sleep(2.0)  # the work after the last acks (message updates) finishes
+        # the work after the last acks: one message update per acknowledged first answer
+        total_acked = sum(len(keys) for keys in acked.values())
+        poll_until(lambda: len(ws.journal("chat.update")) >= total_acked, timeout=30, interval=0.2)
         engine = create_engine(database_url)
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT user_id, lesson_id, question_id, COUNT(*) FROM quiz_answers "

@@ -22,7 +22,7 @@ SLASH_BODY = urllib.parse.urlencode({"command": "/lesson", "text": "1.1", "user_
 
 
 def assert_nothing_happened(tutor) -> None:
-    time.sleep(0.3)  # anything a listener started after the ack would have begun by now
+    tutor.settle()  # every listener the bot started (if any) has finished
     assert sum(stored_rows(tutor).values()) == 0, stored_rows(tutor)
     # auth.test is Bolt's read-only "who am I", made for any signed request; anything else is an effect
     assert [c["method"] for c in web_api_calls(tutor) if c["method"] != "auth.test"] == []
@@ -169,5 +169,5 @@ def test_event_retries_apply_once(backend_tutor):
                for n in (1, 2, 3)]
     assert first.status == 200 and all(r.status == 200 for r in retries)
     ws.wait_for(lambda: ws.journal("views.publish"))
-    time.sleep(0.5)
+    backend_tutor.settle()
     assert len(ws.journal("views.publish")) == 1

@@ -9,33 +9,20 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from tests.conftest import ROOT
-from tests.reliability.conftest import SECRET, TOKEN
+import pytest
+
+from tests.helpers import spawn_worker
+
+pytestmark = [pytest.mark.slow, pytest.mark.reliability]  # a kill loop or a load run: a minute or more
 
 ROUNDS = int(os.environ.get("TUTOR_WORKER_CRASH_ROUNDS", "20"))
 SEED = int(os.environ.get("TUTOR_CRASH_SEED", "7"))
 TEAM = "T0SANDBOX"
 REQUEST = "data=support_tickets model=tiny epochs=3 per_class=12"  # ~6 s from worker start to results
-
-
-def spawn_worker(tutor) -> subprocess.Popen:
-    settings = tutor.settings
-    env = dict(os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=tutor.ws.api_url,
-               TUTOR_DATA_DIR=str(settings.data_dir), TUTOR_LOG_LEVEL="ERROR")
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    if settings.database_url:
-        env["DATABASE_URL"] = settings.database_url
-    if settings.redis_url:
-        env["REDIS_URL"] = settings.redis_url
-    return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def tick_after_the_timeouts(tutor) -> None:
@@ -71,7 +58,7 @@ def test_worker_killed_at_random_points(backend_tutor):
             jobs.for_user(TEAM, user)), message="the job left validating")
         assert job.state == "queued", (job.state, job.error_code)
         owners[job.id] = user
-        worker = spawn_worker(tutor)
+        worker = spawn_worker(tutor, quiet=True, TUTOR_LOG_LEVEL="ERROR")
         # a quarter of the kills land before the worker has taken anything; the rest while it trains or announces
         time.sleep(rng.uniform(0.0, 0.6) if round_no % 4 == 0 else rng.uniform(0.6, 7.0))
         states = Counter(jobs.get(job_id).state for job_id in owners)
@@ -82,7 +69,7 @@ def test_worker_killed_at_random_points(backend_tutor):
         assert not [j for j in owners if jobs.get(j).state == "running"], "a dead worker's job was left running"
 
     requeued_later = [j for j in owners if jobs.get(j).state == "queued"]
-    worker = spawn_worker(tutor)  # the last worker lives: every job the others never started runs now
+    worker = spawn_worker(tutor, quiet=True, TUTOR_LOG_LEVEL="ERROR")  # the last worker lives: every job the others never started runs now
     try:
         tutor.ws.wait_for(lambda: all(jobs.get(j).state in ("succeeded", "failed", "cancelled") for j in owners),
                           timeout=60 + 20 * len(requeued_later), message="every job ended")

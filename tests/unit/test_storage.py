@@ -36,7 +36,28 @@ def test_migrations_create_every_table_and_match_the_models(db):
 
 
 def test_upgrade_is_idempotent(db):
+    """Every start runs `upgrade`: on an up-to-date database it changes nothing, keeps every row and
+    leaves the schema at head, still matching the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from bot.store.db import alembic_config
+    from bot.store.models import User
+
+    with db.session() as session:
+        session.add(User(team_id="T1", user_id="U1", tz="Asia/Kolkata", created_at=NOW))
+    tables = set(inspect(db.engine).get_table_names())
     db.upgrade()
+    db.upgrade()
+    head = ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
+    with db.engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head
+        assert not compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert set(inspect(db.engine).get_table_names()) == tables
+    with db.session() as session:
+        kept = session.get(User, ("T1", "U1"))
+        assert kept is not None and kept.tz == "Asia/Kolkata"
 
 
 def moment(raw) -> datetime:
