@@ -33,14 +33,11 @@ INPROCESS_URL = "inprocess://bolt/slack/events"  # a placeholder: the sandbox ne
 class InProcessTutor:
     ws: Any  # sandbox.driver.Workspace
     app: Any  # slack_bolt.App
+    services: Any  # bot.services.Services
     settings: Any
     clock: Any
     tracker: TrackingExecutor
     dispatched: list = field(default_factory=list)  # (kind, status) of every request the app answered
-
-    @property
-    def services(self):
-        return self.app.services
 
     def settle(self, timeout: float = 15.0) -> None:
         """Wait until every listener started so far (commands, clicks, events) has finished."""
@@ -90,7 +87,7 @@ def start_inprocess(tmp_path: Path, *, database_url: str | None = None, redis_ur
     services.db.upgrade()
     app = build_app(settings, services)
     tracker = track_listeners(app)
-    tutor = InProcessTutor(ws, app, settings, clock, tracker)
+    tutor = InProcessTutor(ws, app, services, settings, clock, tracker)
     ws.bot_url = INPROCESS_URL
     # The sandbox has no public transport hook; its deliverer's one HTTP step is replaced here only.
     ws._server.deliverer._post = _dispatcher(app, tutor.dispatched)

@@ -17,7 +17,7 @@ def fresh_home(t, publishes_before: int) -> dict:
     return t.ws.home_view(LIN)
 
 
-@covers("handlers.drips.toggle", "handlers.drips.time_picked", "handlers.drips.weekdays_toggled")
+@covers("handlers.drips.toggle_clicked", "handlers.drips.time_picked", "handlers.drips.weekdays_toggled")
 def test_home_controls_turn_on_set_time_and_weekdays_then_off(tutor_inproc):
     t = tutor_inproc
     t.ws.open_home(LIN)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot import finetune_views
-from tests.helpers import ADA, api_calls, GENERAL, LIN, TEAM, SECRET, TOKEN, buttons, dm, ephemerals, text_of, wait_dm, wait_journal
+from tests.helpers import ADA, GENERAL, LIN, TEAM, api_calls, buttons, dm, ephemerals, text_of, wait_dm, wait_journal
 from tests.inprocess import covers
 
 CSV = b"text,label\n" + b"".join(f"refund please {i},billing\nlogin fails {i},account\n".encode() for i in range(30))
@@ -107,21 +107,12 @@ def post_results(t, user=LIN):
 
 
 @pytest.fixture
-def immediate_predictions(tutor_inproc, monkeypatch):
-    """Run "Try it" predictions in this process as they are enqueued (Huey's immediate mode); the
-    task reads its settings from the environment like the worker does."""
-    from bot import worker
-
-    for key, value in {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": tutor_inproc.ws.api_url,
-                       "TUTOR_DATA_DIR": str(tutor_inproc.settings.data_dir)}.items():
-        monkeypatch.setenv(key, value)
-    for key in ("DATABASE_URL", "REDIS_URL"):
-        monkeypatch.delenv(key, raising=False)
-    worker.context.cache_clear()
+def immediate_predictions(tutor_inproc):
+    """Run "Try it" predictions in this process as they are enqueued (Huey's immediate mode): the task
+    runs the worker the composition root builds from the same settings."""
     tutor_inproc.services.queues.predict.immediate = True
     yield tutor_inproc
     tutor_inproc.services.queues.predict.immediate = False
-    worker.context.cache_clear()
 
 
 @covers("handlers.finetune.try_clicked", "handlers.finetune.try_submitted")
