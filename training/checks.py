@@ -10,10 +10,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from training.data import MAX_FILE_BYTES, Table, load_table, usable_examples
+from training.data import MAX_FILE_BYTES, MAX_ROWS, Table, load_table, usable_examples
 from training.errors import DataError
 
-MAX_ROWS = 200_000
 MIN_CLASSES, MAX_CLASSES = 2, 200
 MIN_PER_CLASS_ERROR = 10
 MIN_PER_CLASS_WARNING = 50
@@ -100,9 +99,9 @@ def check_table(table: Table, test_table: Table | None = None, lengths: list[int
     report = DataReport(rows=len(table), text_column=table.text_column,
                         label_column=table.label_column, encoding=table.encoding,
                         format=table.format, max_length=max_length)
-    if len(table) > MAX_ROWS:
-        report.add("error", "too_many_rows", f"The file has {len(table):,} rows; the limit is "
-                   f"{MAX_ROWS:,}.", "Keep a sample, e.g. a few thousand rows per class.")
+    if table.more_rows or len(table) > MAX_ROWS:
+        report.add("error", "too_many_rows", f"The file has more than {MAX_ROWS:,} rows, the "
+                   "limit.", "Keep a sample, e.g. a few thousand rows per class.")
     _check_missing(table, report)
     texts, labels = usable_examples(table)
     report.usable_rows = len(texts)
@@ -227,4 +226,6 @@ _FIX = {
     "missing_text_column": "Set `text=COLUMN` to the column that holds the text.",
     "same_columns": "Set `text=` and `label=` to two different columns.",
     "file_missing": "Upload the file again.",
+    "too_many_columns": "Keep only the text and label columns (and a few others you need).",
+    "field_too_long": "Shorten very long texts or split them into several examples; check quotes.",
 }

@@ -1,18 +1,25 @@
 """Read labelled text from CSV, TSV or JSONL, whatever the encoding, and find which column
-is the text and which the label. Pure Python (csv, json): cheap enough for the bot process too.
+is the text and which the label. Pure Python (csv, json), streamed with hard caps on rows, columns, keys and value sizes, so a
+hostile file costs memory in proportion to its bytes, never to rows x columns.
 Problems that make a file unreadable raise `DataError`; softer ones are for `checks.py`."""
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.errors import DataError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000  # rows past this are not read: the check says the file is too long
+MAX_COLUMNS = 100  # columns of a CSV, or distinct keys over a whole JSONL file
+MAX_FIELD_CHARS = 131_072  # one value (the csv module's own default limit)
+SAMPLE_ROWS = 5_000  # rows whose every column is kept, to find the text and label columns
 TEXT_NAMES = ("text", "sentence", "sentences", "message", "msg", "sms", "body", "review",
               "question", "content", "comment", "utterance", "query", "description", "document",
               "tweet", "input", "prompt", "title")
@@ -39,6 +46,7 @@ class Table:
     encoding: str
     format: str
     detected_by: dict = field(default_factory=dict)
+    more_rows: bool = False  # the file went on past MAX_ROWS; those rows were not read
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -94,59 +102,121 @@ def sniff_format(text: str, suffix: str = "") -> str:
         return "tsv"
     if suffix == ".csv":
         return "csv"
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in io.StringIO(text) if line.strip()), "")
     if first.lstrip().startswith(("{", "[")):
         return "jsonl"
     return "tsv" if "\t" in first and first.count("\t") >= first.count(",") else "csv"
 
 
-def parse_rows(text: str, fmt: str) -> tuple[list[str], list[list[str]]]:
-    """Header and rows as strings. CSV/TSV keep quoted newlines; JSONL rows are objects (or
-    one JSON array of objects)."""
+def stream_rows(text: str, fmt: str) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and a lazy iterator of rows. Rows are never padded to the header's width (a short row
+    reads as empty cells, see `cell`) and never kept past it, so memory follows the file's size, not
+    rows x columns. Raises DataError past MAX_COLUMNS columns (or JSON keys) or MAX_FIELD_CHARS."""
     if fmt == "jsonl":
-        return _parse_jsonl(text)
+        return _jsonl_rows(text)
     delimiter = "\t" if fmt == "tsv" else _csv_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = _csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    header = next(rows, None)
+    if header is None:
+        raise DataError("empty_file", "The file has no rows.")
+    _check_width(len(header), "columns")
+    header = [h.strip() for h in header]
+    width = len(header)
+    return header, (_check_fields(row[:width], number) for number, row in enumerate(rows, start=2))
+
+
+def parse_rows(text: str, fmt: str) -> tuple[list[str], list[list[str]]]:
+    """Header and every row (small files and tests; `load_table` streams instead)."""
+    header, rows = stream_rows(text, fmt)
+    return header, [list(row) + [""] * (len(header) - len(row)) for row in rows]
+
+
+def cell(row: list[str], index: int) -> str:
+    """The row's value in column `index`; "" where the row is shorter than the header."""
+    return row[index] if index < len(row) else ""
+
+
+def _csv_rows(reader) -> Iterator[list[str]]:
     try:
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
+        for row in reader:
+            if any(value.strip() for value in row):
+                yield row
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise _field_too_long(reader.line_num) from None
         raise DataError("bad_csv", f"The CSV cannot be parsed ({exc}). Check for an unclosed "
                         "quote, or save it again from a spreadsheet as CSV UTF-8.") from None
-    if not rows:
-        raise DataError("empty_file", "The file has no rows.")
-    header = [h.strip() for h in rows[0]]
-    width = len(header)
-    body = [(row + [""] * width)[:width] for row in rows[1:]]
-    return header, body
+
+
+def _check_width(width: int, what: str) -> None:
+    if width > MAX_COLUMNS:
+        raise DataError("too_many_columns", f"The file has more than {MAX_COLUMNS:,} {what}; a data "
+                        "file needs a text column, a label column and perhaps a few others.")
+
+
+def _check_fields(row: list[str], number: int) -> list[str]:
+    if any(len(value) > MAX_FIELD_CHARS for value in row):
+        raise _field_too_long(number)
+    return row
+
+
+def _field_too_long(number: int) -> DataError:
+    return DataError("field_too_long", f"Row {number} has a value longer than {MAX_FIELD_CHARS:,} "
+                     "characters (or an unclosed quote that runs on).")
 
 
 def _csv_delimiter(text: str) -> str:
     """Comma unless the header clearly uses ; or | (spreadsheets in many locales)."""
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     counts = {d: first.count(d) for d in (",", ";", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else ","
 
 
-def _parse_jsonl(text: str) -> tuple[list[str], list[list[str]]]:
+def _jsonl_rows(text: str) -> tuple[list[str], Iterator[list[str]]]:
+    """The header is every key of the first SAMPLE_ROWS objects, in order of appearance; distinct
+    keys are counted (and capped) over the whole file."""
+    records = _json_records(text)
+    keys: dict[str, None] = {}
+    sample = list(itertools.islice(_noting_keys(records, keys), SAMPLE_ROWS))
+    if not sample:
+        raise DataError("bad_json", 'Each JSON line must be an object such as '
+                        '`{"text": "...", "label": "..."}`.')
+    header = list(keys)
+    rest = _noting_keys(records, keys)
+    return header, (_check_fields(["" if r.get(k) is None else str(r.get(k)) for k in header], number)
+                    for number, r in enumerate(itertools.chain(sample, rest), start=1))
+
+
+def _noting_keys(records: Iterator[dict], keys: dict[str, None]) -> Iterator[dict]:
+    for record in records:
+        for key in record:
+            if key not in keys:
+                keys[key] = None
+                _check_width(len(keys), "different keys")
+        yield record
+
+
+def _json_records(text: str) -> Iterator[dict]:
+    """Objects one per line, or one JSON array of objects."""
     stripped = text.strip()
     try:
         if stripped.startswith("["):
             records = json.loads(stripped)
+            lines = enumerate(records if isinstance(records, list) else [records], start=1)
         else:
-            records = [json.loads(line) for line in stripped.splitlines() if line.strip()]
-    except json.JSONDecodeError as exc:
-        raise DataError("bad_json", f"Line {exc.lineno if stripped.startswith('[') else '?'}: "
-                        "not valid JSON. Each line must be one object such as "
-                        '`{"text": "...", "label": "..."}`.') from None
-    if not records or not all(isinstance(r, dict) for r in records):
-        raise DataError("bad_json", 'Each JSON line must be an object such as '
-                        '`{"text": "...", "label": "..."}`.')
-    header: list[str] = []
-    for record in records:
-        header.extend(k for k in record if k not in header)
-    rows = [["" if r.get(k) is None else str(r.get(k)) for k in header] for r in records]
-    return header, rows
+            lines = ((n, json.loads(line)) for n, line in enumerate(io.StringIO(stripped), start=1)
+                     if line.strip())
+        for number, record in lines:
+            if not isinstance(record, dict):
+                raise DataError("bad_json", f"Line {number} is not an object: each JSON line must "
+                                'be an object such as `{"text": "...", "label": "..."}`.')
+            yield record
+    except (json.JSONDecodeError, RecursionError) as exc:
+        where = f"Line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "A line"
+        raise DataError("bad_json", f"{where}: not valid JSON. Each line must be one object such "
+                        'as `{"text": "...", "label": "..."}`.') from None
 
 
 def detect_columns(header: list[str], rows: list[list[str]], text_column: str | None = None,
@@ -196,7 +266,7 @@ def detect_columns(header: list[str], rows: list[list[str]], text_column: str | 
 
 
 def _column_stats(rows: list[list[str]], index: int) -> dict:
-    values = [row[index].strip() for row in rows[:5000] if row[index].strip()]
+    values = [cell(row, index).strip() for row in rows[:SAMPLE_ROWS] if cell(row, index).strip()]
     distinct = len(set(values))
     avg_len = sum(map(len, values)) / len(values) if values else 0.0
     label_like = bool(values) and 2 <= distinct <= max(2, min(200, len(values) // 2)) \
@@ -209,20 +279,30 @@ def load_table(path: str | Path, text_column: str | None = None,
     """Read a labelled text file into a `Table` (see module doc for what is detected)."""
     text, encoding = read_text(path, max_bytes)
     fmt = sniff_format(text, Path(path).suffix)
-    header, rows = parse_rows(text, fmt)
+    header, rows = stream_rows(text, fmt)
+    del text  # the rows hold what they need
     return table_from_rows(header, rows, text_column, label_column, encoding, fmt)
 
 
-def table_from_rows(header: list[str], rows: list[list[str]], text_column: str | None,
+def table_from_rows(header: list[str], rows: Iterable[list[str]], text_column: str | None,
                     label_column: str | None, encoding: str, fmt: str) -> Table:
-    if not rows:
+    """Columns are chosen from the first SAMPLE_ROWS rows; after that only the text and label of
+    each row are kept, and reading stops at MAX_ROWS (`more_rows` says there were more)."""
+    rows = iter(rows)
+    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    if not sample:
         raise DataError("header_only", "The file has a header but no examples below it.")
-    text_idx, label_idx, how = detect_columns(header, rows, text_column, label_column)
-    return Table(
-        texts=[row[text_idx].strip() for row in rows],
-        labels=[row[label_idx].strip() for row in rows],
-        text_column=header[text_idx], label_column=header[label_idx], columns=header,
-        encoding=encoding, format=fmt, detected_by=how)
+    text_idx, label_idx, how = detect_columns(header, sample, text_column, label_column)
+    texts, labels, more = [], [], False
+    for row in itertools.chain(sample, rows):
+        if len(texts) >= MAX_ROWS:
+            more = True
+            break
+        texts.append(cell(row, text_idx).strip())
+        labels.append(cell(row, label_idx).strip())
+    return Table(texts=texts, labels=labels, text_column=header[text_idx],
+                 label_column=header[label_idx], columns=header, encoding=encoding, format=fmt,
+                 detected_by=how, more_rows=more)
 
 
 def load_hub_table(name: str, text_column: str | None = None,

@@ -89,8 +89,9 @@ class FinetuneService:
         return StartOutcome(True, f"🏁 Fine-tune #{job.id} is queued; follow it in your DM with me.", job.id)
 
     def check(self, client: WebClient, user_id: str, request) -> dict:
-        """The data report as a dict (never raises for bad data)."""
-        from training.checks import check_file
+        """The data report as a dict (never raises for bad data), made in a child process with memory
+        and CPU limits: a hostile file costs that child, never this bot."""
+        from training.isolated import check_file_isolated
 
         if request.data_kind == "sample":
             path = request.sample_path()
@@ -105,7 +106,7 @@ class FinetuneService:
             return {"ok": True, "rows": 0, "classes": {}, "problems": [
                 {"level": "info", "code": "hub", "message": f"{escape(request.data)} is checked when the worker loads it.",
                  "fix": "Nothing to do."}]}
-        return check_file(path, request.text_column, request.label_column).report.to_dict()
+        return check_file_isolated(path, request.text_column, request.label_column)
 
     def _refresh(self, client: WebClient, job_id: int) -> None:
         job = self.services.jobs.get(job_id)
