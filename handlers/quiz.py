@@ -32,8 +32,9 @@ def register(app, services) -> None:
             return
         outcome = services.learning.record_answer(team_id, user_id, lesson_id, question_id, choice)
         ack()
-        if not outcome.first:
+        if not outcome.first and not outcome.completed:
             return  # a second click, a double click or a retry: the first answer stands, nothing changes
+        # (unless that click completed a lesson left unfinished by a crash: then say so now)
         services.learning.settle(team_id, user_id, lesson_id, outcome)
         services.drips.mark_opened(team_id, user_id)
         channel = body["channel"]["id"]
