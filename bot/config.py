@@ -36,6 +36,11 @@ class Settings:
     drip_sending_timeout_seconds: float = 300.0
     log_level: str = "INFO"
     queue_name: str = "tutor"
+    max_jobs_per_workspace: int = 10  # runs waiting or running in one workspace
+    max_run_minutes: float = 60.0  # wall clock of one training run
+    max_example_epochs: int = 2_000_000  # training rows x epochs of one run
+    checks_per_minute: int = 6  # data checks per learner
+    predictions_per_minute: int = 20  # "Try it" sentences per learner
 
     @property
     def db_url(self) -> str:
@@ -149,4 +154,9 @@ def load_settings(env: dict | None = None) -> Settings:
         drip_catchup_hours=_number(env, "TUTOR_DRIP_CATCHUP_HOURS", 3.0, 0.0),
         drip_sending_timeout_seconds=_number(env, "TUTOR_DRIP_SENDING_TIMEOUT_SECONDS", 300.0, 1.0),
         log_level=level,
+        max_jobs_per_workspace=int(_number(env, "TUTOR_MAX_JOBS_PER_WORKSPACE", 10, 1)),
+        max_run_minutes=_number(env, "TUTOR_MAX_RUN_MINUTES", 60.0, 1.0),
+        max_example_epochs=int(_number(env, "TUTOR_MAX_EXAMPLE_EPOCHS", 2_000_000, 1)),
+        checks_per_minute=int(_number(env, "TUTOR_CHECKS_PER_MINUTE", 6, 1)),
+        predictions_per_minute=int(_number(env, "TUTOR_PREDICTIONS_PER_MINUTE", 20, 1)),
     )
