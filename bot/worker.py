@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import finetune_views
 from bot.config import Settings, load_settings
+from bot.run_limits import with_deadline
 from bot.services.jobs import JobService
 from bot.slack import Clients, installation_store_for
 from bot.store import Database
@@ -101,6 +102,7 @@ def _train(ctx: WorkerContext, job_id: int) -> None:
     out_dir = (ctx.settings.runs_dir / str(job_id)).resolve()
     data_path = _resolve_data(ctx, job, request, out_dir)
     config = request.to_train_config(data_path, str(out_dir / "model"))
+    config.max_example_epochs = ctx.settings.max_example_epochs
     last_sent = [0.0, None]  # when, and in which phase, the message was last updated
     last_cancel_check = [0.0, False]
 
@@ -119,7 +121,8 @@ def _train(ctx: WorkerContext, job_id: int) -> None:
             last_cancel_check[1] = ctx.jobs.cancel_requested(job_id)
         return last_cancel_check[1]
 
-    result = train(config, on_progress=on_progress, should_stop=should_stop).to_dict()
+    limited = with_deadline(should_stop, ctx.settings.max_run_minutes * 60)
+    result = train(config, on_progress=on_progress, should_stop=limited).to_dict()
     model_dir = (result.get("paths") or {}).get("model_dir") or config.out_dir
     if not ctx.jobs.transition(job_id, ("running",), "succeeded", result=result, progress=1.0, model_dir=str(model_dir)):
         return

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from training.data import MAX_FILE_BYTES, MAX_ROWS, Table, load_table, usable_examples
-from training.errors import DataError
+from training.errors import DataError, OverBudget
 
 MIN_CLASSES, MAX_CLASSES = 2, 200
 MIN_PER_CLASS_ERROR = 10
@@ -121,6 +121,15 @@ def check_table(table: Table, test_table: Table | None = None, lengths: list[int
                    "and will be cut short.", "Fine if the start of a text says enough; otherwise "
                    "shorten them or split them into several examples.")
     return report
+
+
+def check_budget(train_rows: int, epochs: int, max_example_epochs: int | None) -> None:
+    """Refuse a run whose training rows x epochs pass the operator's budget, before any training."""
+    if max_example_epochs and train_rows * epochs > max_example_epochs:
+        raise OverBudget("over_budget", f"{train_rows:,} training rows x {epochs} epochs is "
+                         f"{train_rows * epochs:,} example passes; the limit here is "
+                         f"{max_example_epochs:,}. Use `per_class=` to train on fewer rows, or fewer "
+                         "`epochs=`.")
 
 
 def estimate_tokens(text: str) -> int:
