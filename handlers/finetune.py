@@ -7,6 +7,7 @@ import re
 import shlex
 
 from bot import finetune_views
+from bot.services.ratelimit import too_often
 from bot.slack import escape
 from handlers.common import action_value, not_yours, own_click, team_and_user
 
@@ -128,8 +129,10 @@ def register(app, services) -> None:
             ack(response_action="errors", errors={"text": "Type a sentence to classify."})
             return
         job_id = int(view.get("private_metadata") or 0)
+        team_id, user_id = team_and_user(body)
+        if not _prediction_allowed(ack, services, team_id, user_id):
+            return
         ack(response_action="update", view=finetune_views.prediction_modal(job_id, text, None))
-        _team_id, user_id = team_and_user(body)
         services.queues.run_prediction(job_id, user_id, text, view["id"])
 
     @app.event("file_shared")
@@ -165,6 +168,15 @@ def register(app, services) -> None:
     @app.event("message")
     def message_event():
         """DMs to the bot need no answer (uploads arrive as `file_shared`); acknowledged quietly."""
+
+
+def _prediction_allowed(ack, services, team_id: str, user_id: str) -> bool:
+    """Try it is rate-limited per learner: each sentence is a model run on a worker."""
+    limit = services.finetune.predict_limit
+    if limit.allow((team_id, user_id)):
+        return True
+    ack(response_action="errors", errors={"text": too_often("sentences", limit.per_minute)})
+    return False
 
 
 def _offline_first(names: list[str]) -> list[str]:

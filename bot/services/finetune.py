@@ -16,6 +16,7 @@ from bot import finetune_views
 from bot.clock import as_utc
 from bot.files import UploadError, download
 from bot.services.jobs import JobRefused
+from bot.services.ratelimit import RateLimiter, too_often
 from bot.slack import escape, find_posted
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class FinetuneService:
     def __init__(self, services, queues):
         self.services, self.queues = services, queues
         self.requeue_grace = REQUEUE_GRACE
+        self.check_limit = RateLimiter(services.settings.checks_per_minute)
+        self.predict_limit = RateLimiter(services.settings.predictions_per_minute)
 
     def parse(self, text: str):
         from training.request import parse_request
@@ -54,6 +57,8 @@ class FinetuneService:
                 file_info(client, request.data, user_id)
             except UploadError as error:
                 return StartOutcome(False, f"⚠️ {error.message}")
+        if request.check_only and not self.check_limit.allow((team_id, user_id)):
+            return StartOutcome(False, f"⏸ {too_often('data checks', self.check_limit.per_minute)}")
         channel = self.services.lessons.dm(client, team_id, user_id)
         if request.check_only:
             report = self.check(client, user_id, request)
