@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.admins import Admins, parse_admins
+
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
 
@@ -30,7 +32,7 @@ class Settings:
     database_url: str | None = None
     redis_url: str | None = None
     content_dir: Path | None = None
-    admins: frozenset[str] = field(default_factory=frozenset)
+    admins: Admins = field(default_factory=Admins)
     drip_tick_seconds: float = 60.0
     drip_catchup_hours: float = 3.0
     drip_sending_timeout_seconds: float = 300.0
@@ -130,10 +132,10 @@ def load_settings(env: dict | None = None) -> Settings:
     if bool(client_id) != bool(client_secret):
         missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
         raise ConfigError(f"{missing} is not set: OAuth needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
-    admins = frozenset(a.strip() for a in (get("TUTOR_ADMINS") or "").split(",") if a.strip())
-    for admin in admins:
-        if not re.match(r"^[UW][A-Z0-9]+$", admin):
-            raise ConfigError(f"TUTOR_ADMINS holds {admin!r}, which is not a Slack user id like U012ABCDEF.")
+    try:
+        admins = parse_admins(get("TUTOR_ADMINS"))
+    except ValueError as error:
+        raise ConfigError(f"TUTOR_ADMINS holds {error}.") from None
     level = (get("TUTOR_LOG_LEVEL") or "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("TUTOR_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")

@@ -162,11 +162,12 @@ def _post_results(ctx: WorkerContext, job, result: dict) -> None:
             log.warning("plot upload for job %s failed: %s", job.id, error.response.get("error"))
 
 
-def run_prediction(job_id: int, user_id: str, text: str, view_id: str) -> None:
-    """Huey task: "Try it" — predict with the job's saved model and show it in the learner's modal."""
+def run_prediction(job_id: int, user_id: str, text: str, view_id: str, team_id: str | None = None) -> None:
+    """Huey task: "Try it" — predict with the job's saved model and show it in the learner's modal.
+    Only the job's owner, in the job's workspace, may use it (user ids are per workspace)."""
     ctx = context()
     job = ctx.jobs.get(job_id)
-    if job is None or job.user_id != user_id or job.state != "succeeded" or not job.model_dir:
+    if job is None or (job.team_id, job.user_id) != (team_id, user_id) or job.state != "succeeded" or not job.model_dir:
         view = finetune_views.prediction_modal(job_id, text, None, "That model is not available.")
     else:
         try:

@@ -133,7 +133,7 @@ def register(app, services) -> None:
         if not _prediction_allowed(ack, services, team_id, user_id):
             return
         ack(response_action="update", view=finetune_views.prediction_modal(job_id, text, None))
-        services.queues.run_prediction(job_id, user_id, text, view["id"])
+        services.queues.run_prediction(job_id, user_id, text, view["id"], team_id=team_id)
 
     @app.event("file_shared")
     def file_shared(event, body, client):
