@@ -53,14 +53,20 @@ def context() -> WorkerContext:
 
 
 def _update_job_message(ctx: WorkerContext, job_id: int) -> None:
+    """Best effort: the message catches up at the next update, so neither Slack nor a database blip
+    may fail the run."""
+    try:
+        _refresh_job_message(ctx, job_id)
+    except Exception as error:  # noqa: BLE001 - SlackApiError, network, SQLAlchemyError alike
+        log.warning("could not update job %s message: %r", job_id, error)
+
+
+def _refresh_job_message(ctx: WorkerContext, job_id: int) -> None:
     job = ctx.jobs.get(job_id)
     if job is None or not job.channel or not job.message_ts:
         return
     msg = finetune_views.job_message(job)
-    try:
-        ctx.client(job.team_id).chat_update(channel=job.channel, ts=job.message_ts, text=msg["text"], blocks=msg["blocks"])
-    except SlackApiError as error:
-        log.warning("could not update job %s message: %s", job_id, error.response.get("error"))
+    ctx.client(job.team_id).chat_update(channel=job.channel, ts=job.message_ts, text=msg["text"], blocks=msg["blocks"])
 
 
 def run_finetune(job_id: int) -> None:
@@ -74,7 +80,7 @@ def run_finetune(job_id: int) -> None:
 
     def beat() -> None:
         while not stop_beating.wait(HEARTBEAT_SECONDS):
-            ctx.jobs.heartbeat(job_id)
+            ctx.jobs.heartbeat_quietly(job_id)
 
     threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True).start()
     try:
@@ -109,7 +115,7 @@ def _train(ctx: WorkerContext, job_id: int) -> None:
     def on_progress(progress) -> None:
         """Every step refreshes the heartbeat; Slack sees a new phase at once, else every few seconds."""
         now = time.monotonic()
-        ctx.jobs.heartbeat(job_id, progress.fraction if progress.total_steps else None, progress.to_dict())
+        ctx.jobs.heartbeat_quietly(job_id, progress.fraction if progress.total_steps else None, progress.to_dict())
         if now - last_sent[0] >= PROGRESS_EVERY_SECONDS or progress.phase != last_sent[1] or progress.step == 1:
             last_sent[0], last_sent[1] = now, progress.phase
             _update_job_message(ctx, job_id)
@@ -118,7 +124,7 @@ def _train(ctx: WorkerContext, job_id: int) -> None:
         now = time.monotonic()
         if now - last_cancel_check[0] >= 1.0:
             last_cancel_check[0] = now
-            last_cancel_check[1] = ctx.jobs.cancel_requested(job_id)
+            last_cancel_check[1] = ctx.jobs.cancel_requested_or(job_id, last_cancel_check[1])
         return last_cancel_check[1]
 
     limited = with_deadline(should_stop, ctx.settings.max_run_minutes * 60)

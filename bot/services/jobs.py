@@ -6,15 +6,19 @@ move a job, and a job never leaves a final state.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, as_utc
 from bot.config import Settings
 from bot.store import Database
 from bot.store.models import ACTIVE_JOB_STATES, FINAL_JOB_STATES, FinetuneJob
+
+log = logging.getLogger(__name__)
 
 MAX_RUNNING_PER_LEARNER = 1
 MAX_QUEUED_PER_LEARNER = 2
@@ -132,6 +136,25 @@ class JobService:
     def cancel_requested(self, job_id: int) -> bool:
         with self.db.session() as session:
             return bool(session.scalar(select(FinetuneJob.cancel_requested).where(FinetuneJob.id == job_id)))
+
+    # --- for a running worker: a database blip must not fail a run that is going well ------------
+    def heartbeat_quietly(self, job_id: int, progress: float | None = None, detail: dict | None = None) -> bool:
+        """`heartbeat`, but a database error is logged and skipped: the next beat (seconds later) makes
+        up for it, while the reaper waits HEARTBEAT_TIMEOUT (many beats) before calling a worker lost."""
+        try:
+            self.heartbeat(job_id, progress, detail)
+            return True
+        except SQLAlchemyError as error:
+            log.warning("heartbeat of job %s skipped: %s", job_id, type(error).__name__)
+            return False
+
+    def cancel_requested_or(self, job_id: int, last_known: bool) -> bool:
+        """`cancel_requested`, or `last_known` while the database cannot be read."""
+        try:
+            return self.cancel_requested(job_id)
+        except SQLAlchemyError as error:
+            log.warning("cancel check of job %s skipped: %s", job_id, type(error).__name__)
+            return last_known
 
     def request_cancel(self, job_id: int, team_id: str, user_id: str) -> CancelOutcome:
         """Only the owner may cancel. A waiting job stops at once; a running one at its next step."""
