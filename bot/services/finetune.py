@@ -18,6 +18,7 @@ from bot.files import UploadError, download
 from bot.services.jobs import JobRefused
 from bot.services.ratelimit import RateLimiter, too_often
 from bot.slack import escape, find_posted
+from bot.slack_errors import is_permanent
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +172,21 @@ class FinetuneService:
                 msg = finetune_views.results_message(job, job.result or {}, plots_follow=False)
             else:
                 msg = finetune_views.worker_lost_message(job)
-            self._refresh(client, job.id)
+            self._refresh_quietly(client, job.id)
             client.chat_postMessage(channel=job.channel, **msg, metadata=finetune_views.outcome_metadata(job.id))
             self.services.jobs.mark_notified(job.id)
             return True
-        except Exception:
+        except Exception as error:
+            if is_permanent(error):  # the DM or the installation is gone: retrying every tick cannot help
+                log.error("giving up telling the owner of job %s how it ended: %s", job.id, error.response["error"])
+                self.services.jobs.mark_notified(job.id)
+                return False
             log.exception("could not tell the owner of job %s how it ended", job.id)
             return False
+
+    def _refresh_quietly(self, client: WebClient, job_id: int) -> None:
+        """The progress message is a nicety; a deleted one must not keep the outcome from being posted."""
+        try:
+            self._refresh(client, job_id)
+        except Exception as error:  # noqa: BLE001 - the post that follows meets any lasting outage
+            log.warning("could not refresh the message of job %s: %r", job_id, error)
