@@ -43,6 +43,7 @@ class Settings:
     max_example_epochs: int = 2_000_000  # training rows x epochs of one run
     checks_per_minute: int = 6  # data checks per learner
     predictions_per_minute: int = 20  # "Try it" sentences per learner
+    retention_days: float = 30.0  # `tutor gc` deletes runs, uploads and idempotency keys older than this
 
     @property
     def db_url(self) -> str:
@@ -161,4 +162,5 @@ def load_settings(env: dict | None = None) -> Settings:
         max_example_epochs=int(_number(env, "TUTOR_MAX_EXAMPLE_EPOCHS", 2_000_000, 1)),
         checks_per_minute=int(_number(env, "TUTOR_CHECKS_PER_MINUTE", 6, 1)),
         predictions_per_minute=int(_number(env, "TUTOR_PREDICTIONS_PER_MINUTE", 20, 1)),
+        retention_days=_number(env, "TUTOR_RETENTION_DAYS", 30.0, 1.0),
     )
