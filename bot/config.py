@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.admins import Admins, parse_admins
+from training.data import hub_datasets_allowed
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -141,6 +142,10 @@ def load_settings(env: dict | None = None) -> Settings:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("TUTOR_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
     content_dir = get("TUTOR_CONTENT_DIR")
+    try:
+        hub_datasets_allowed(get("TUTOR_HUB_DATASETS") or "")
+    except ValueError as error:
+        raise ConfigError(f"TUTOR_HUB_DATASETS holds {error} (or `*` for any).") from None
     return Settings(
         bot_token=bot_token,
         signing_secret=get("SLACK_SIGNING_SECRET"),

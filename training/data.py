@@ -9,6 +9,8 @@ import csv
 import io
 import itertools
 import json
+import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,10 @@ MAX_ROWS = 200_000  # rows past this are not read: the check says the file is to
 MAX_COLUMNS = 100  # columns of a CSV, or distinct keys over a whole JSONL file
 MAX_FIELD_CHARS = 131_072  # one value (the csv module's own default limit)
 SAMPLE_ROWS = 5_000  # rows whose every column is kept, to find the text and label columns
+MAX_HUB_BYTES = 2 * 10**9  # download size of a hub data set, from its metadata, checked before loading
+DEFAULT_HUB_DATASETS = ("dair-ai/emotion", "SetFit/sst2", "SetFit/emotion", "stanfordnlp/imdb",
+                        "fancyzhx/ag_news")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 TEXT_NAMES = ("text", "sentence", "sentences", "message", "msg", "sms", "body", "review",
               "question", "content", "comment", "utterance", "query", "description", "document",
               "tweet", "input", "prompt", "title")
@@ -305,22 +311,77 @@ def table_from_rows(header: list[str], rows: Iterable[list[str]], text_column: s
                  detected_by=how, more_rows=more)
 
 
+def hub_datasets_allowed(raw: str | None = None) -> frozenset[str] | None:
+    """The hub data sets learners may name (lower-cased), from TUTOR_HUB_DATASETS: unset, a few small
+    well-known labelled sets; `*`, any (each still streamed, size-checked and capped); else a comma-
+    separated list of `owner/name` ids. ValueError (one line) on a malformed id."""
+    raw = os.environ.get("TUTOR_HUB_DATASETS") if raw is None else raw
+    if not raw or not raw.strip():
+        return frozenset(name.lower() for name in DEFAULT_HUB_DATASETS)
+    if raw.strip() == "*":
+        return None
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    for name in names:
+        if not _HUB_ID.match(name):
+            raise ValueError(f"{name!r} is not a hub data set id like owner/name")
+    return frozenset(name.lower() for name in names)
+
+
+def check_hub_dataset_allowed(name: str) -> None:
+    """DataError unless the operator allows this hub data set (see `hub_datasets_allowed`)."""
+    allowed = hub_datasets_allowed()
+    if allowed is not None and name.lower() not in allowed:
+        listed = ", ".join(f"`{n}`" for n in sorted(allowed)[:10]) or "none"
+        raise DataError("hub_dataset_not_allowed", f"`{name}` is not one of the hub data sets allowed "
+                        f"here ({listed}). Ask your operator to add it to TUTOR_HUB_DATASETS, or "
+                        "upload a CSV.")
+
+
 def load_hub_table(name: str, text_column: str | None = None,
                    label_column: str | None = None) -> Table:
-    """A hub data set's train split as a `Table` (worker only: imports `datasets`).
-    Class-label ids are turned into their names; remote code is never run."""
+    """The first MAX_ROWS rows of a hub data set's train split as a `Table` (worker only: imports
+    `datasets`). Allowlisted, size-checked before anything is downloaded, then streamed, so a huge
+    set costs neither disk nor memory. Class-label ids become their names; remote code is never run."""
     import datasets
 
+    check_hub_dataset_allowed(name)
     try:
-        ds = datasets.load_dataset(name, split="train")
+        size = _hub_download_size(datasets, name)
+        if size is not None and size > MAX_HUB_BYTES:
+            raise DataError("hub_dataset_too_large", f"The hub data set `{name}` is {size / 1e9:.1f} GB "
+                            f"to download; the limit is {MAX_HUB_BYTES / 1e9:.0f} GB. Pick a smaller "
+                            "set, or upload a sample as CSV.")
+        ds = datasets.load_dataset(name, split="train", streaming=True)
+        records = iter(ds)
+        first = next(records, None)
+    except DataError:
+        raise
     except Exception as exc:  # the hub's errors are many and varied; the learner needs one line
         raise DataError("hub_dataset_unavailable", f"The hub data set `{name}` could not be "
                         f"loaded ({type(exc).__name__}). Check the name, or upload a CSV.") from None
-    header = list(ds.column_names)
-    names = {col: feat.names for col, feat in ds.features.items() if hasattr(feat, "names")}
-    rows = [[str(names[c][v]) if c in names and isinstance(v, int) else ("" if v is None else str(v))
-             for c, v in ((c, rec[c]) for c in header)] for rec in ds]
+    if first is None:
+        raise DataError("header_only", f"The hub data set `{name}` has no rows in its train split.")
+    features = getattr(ds, "features", None) or {}
+    header = list(features) or list(first)
+    _check_width(len(header), "columns")
+    names = {col: feat.names for col, feat in features.items() if hasattr(feat, "names")}
+
+    def row(rec: dict) -> list[str]:
+        values = ((c, rec.get(c)) for c in header)
+        return _check_fields([str(names[c][v]) if c in names and isinstance(v, int)
+                              else ("" if v is None else str(v)) for c, v in values], 0)
+
+    rows = (row(rec) for rec in itertools.islice(itertools.chain([first], records), MAX_ROWS))
     return table_from_rows(header, rows, text_column, label_column, "utf-8", "hub")
+
+
+def _hub_download_size(datasets, name: str) -> int | None:
+    """Bytes to download per the hub's metadata; None when it does not say."""
+    try:
+        info = datasets.load_dataset_builder(name).info
+    except Exception:  # no metadata (or a builder that needs code): streaming still bounds the cost
+        return None
+    return info.download_size or info.dataset_size or None
 
 
 def _names(header: list[str]) -> str:

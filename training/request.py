@@ -203,6 +203,7 @@ def _data_source(values: dict[str, str], hub_online: bool | None) -> tuple[str, 
         if _FILE_LIKE.search(name) or not _HUB_NAME.match(name):
             raise RequestError("path_not_allowed", f"`data={_esc(name)}` looks like a file path; "
                                "upload the file to Slack and use `upload=F...` instead.")
+        _hub_dataset_allowed(name)
         if not _online(hub_online):
             raise RequestError("hub_offline", f"`data={_esc(name)}` is a Hugging Face hub data "
                                "set, and the hub cannot be reached from here right now. Use a "
@@ -284,6 +285,17 @@ def _column(values: dict, key: str) -> str | None:
         raise RequestError("bad_column", f"`{key}=` should be a column name from your file's "
                            f"header, e.g. `{key}={_example(key)}`.")
     return name
+
+
+def _hub_dataset_allowed(name: str) -> None:
+    """The operator's allowlist (TUTOR_HUB_DATASETS), checked here too so the learner hears at once."""
+    from training.data import check_hub_dataset_allowed
+    from training.errors import DataError
+
+    try:
+        check_hub_dataset_allowed(name)
+    except DataError as error:
+        raise RequestError(error.code, error.message.replace(f"`{name}`", f"`data={_esc(name)}`")) from None
 
 
 def _online(hub_online: bool | None) -> bool:
