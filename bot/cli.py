@@ -184,6 +184,23 @@ def _redact(url: str) -> str:
 
 
 @cli.command()
+@click.option("--days", type=float, default=None, help="Keep this many days (default: TUTOR_RETENTION_DAYS, 30).")
+def gc(days: float | None) -> None:
+    """Delete old runs (models, plots), uploads and idempotency keys; run it daily (e.g. from cron)."""
+    from bot.clock import Clock
+    from bot.services.retention import collect_garbage
+    from bot.store import Database
+
+    settings = _settings()
+    if days is not None and days < 1:
+        raise click.ClickException("--days must be 1 or more.")
+    database = Database(settings.db_url)
+    done = collect_garbage(settings, database, Clock(), days)
+    click.echo(f"Deleted {done.runs} run folder(s), {done.uploads} upload(s) and {done.requests} "
+               f"idempotency key(s) older than {settings.retention_days if days is None else days:g} days.")
+
+
+@cli.command()
 def doctor() -> None:
     """Check configuration, database, queue, content and Slack credentials; say what to fix."""
     from bot.doctor import run_checks

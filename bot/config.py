@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.admins import Admins, parse_admins
+from training.data import hub_datasets_allowed
+
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
 
@@ -30,12 +33,18 @@ class Settings:
     database_url: str | None = None
     redis_url: str | None = None
     content_dir: Path | None = None
-    admins: frozenset[str] = field(default_factory=frozenset)
+    admins: Admins = field(default_factory=Admins)
     drip_tick_seconds: float = 60.0
     drip_catchup_hours: float = 3.0
     drip_sending_timeout_seconds: float = 300.0
     log_level: str = "INFO"
     queue_name: str = "tutor"
+    max_jobs_per_workspace: int = 10  # runs waiting or running in one workspace
+    max_run_minutes: float = 60.0  # wall clock of one training run
+    max_example_epochs: int = 2_000_000  # training rows x epochs of one run
+    checks_per_minute: int = 6  # data checks per learner
+    predictions_per_minute: int = 20  # "Try it" sentences per learner
+    retention_days: float = 30.0  # `tutor gc` deletes runs, uploads and idempotency keys older than this
 
     @property
     def db_url(self) -> str:
@@ -125,14 +134,18 @@ def load_settings(env: dict | None = None) -> Settings:
     if bool(client_id) != bool(client_secret):
         missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
         raise ConfigError(f"{missing} is not set: OAuth needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
-    admins = frozenset(a.strip() for a in (get("TUTOR_ADMINS") or "").split(",") if a.strip())
-    for admin in admins:
-        if not re.match(r"^[UW][A-Z0-9]+$", admin):
-            raise ConfigError(f"TUTOR_ADMINS holds {admin!r}, which is not a Slack user id like U012ABCDEF.")
+    try:
+        admins = parse_admins(get("TUTOR_ADMINS"))
+    except ValueError as error:
+        raise ConfigError(f"TUTOR_ADMINS holds {error}.") from None
     level = (get("TUTOR_LOG_LEVEL") or "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("TUTOR_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
     content_dir = get("TUTOR_CONTENT_DIR")
+    try:
+        hub_datasets_allowed(get("TUTOR_HUB_DATASETS") or "")
+    except ValueError as error:
+        raise ConfigError(f"TUTOR_HUB_DATASETS holds {error} (or `*` for any).") from None
     return Settings(
         bot_token=bot_token,
         signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -149,4 +162,10 @@ def load_settings(env: dict | None = None) -> Settings:
         drip_catchup_hours=_number(env, "TUTOR_DRIP_CATCHUP_HOURS", 3.0, 0.0),
         drip_sending_timeout_seconds=_number(env, "TUTOR_DRIP_SENDING_TIMEOUT_SECONDS", 300.0, 1.0),
         log_level=level,
+        max_jobs_per_workspace=int(_number(env, "TUTOR_MAX_JOBS_PER_WORKSPACE", 10, 1)),
+        max_run_minutes=_number(env, "TUTOR_MAX_RUN_MINUTES", 60.0, 1.0),
+        max_example_epochs=int(_number(env, "TUTOR_MAX_EXAMPLE_EPOCHS", 2_000_000, 1)),
+        checks_per_minute=int(_number(env, "TUTOR_CHECKS_PER_MINUTE", 6, 1)),
+        predictions_per_minute=int(_number(env, "TUTOR_PREDICTIONS_PER_MINUTE", 20, 1)),
+        retention_days=_number(env, "TUTOR_RETENTION_DAYS", 30.0, 1.0),
     )

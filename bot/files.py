@@ -3,6 +3,7 @@ streamed under a size cap, never a URL a user typed."""
 
 from __future__ import annotations
 
+import http.client
 import re
 import urllib.error
 import urllib.request
@@ -14,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slackhosts import file_url_allowed
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+DOWNLOAD_TIMEOUT_SECONDS = 30  # per connect and per read
 ALLOWED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".txt")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -80,14 +82,16 @@ def download(client: WebClient, info: dict, dest_dir: Path, max_bytes: int = MAX
     opener = urllib.request.build_opener(_SlackFileRedirects(client.base_url))
     total = 0
     try:
-        with opener.open(request, timeout=30) as response, open(target, "wb") as out:
+        with opener.open(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response, open(target, "wb") as out:
             while chunk := response.read(64 * 1024):
                 total += len(chunk)
                 if total > max_bytes:
                     raise UploadError("file_too_large",
                                       f"The file is over the {max_bytes // 1_000_000} MB limit. Use a sample of your rows.")
                 out.write(chunk)
-    except urllib.error.URLError as error:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        # URLError (refused, DNS), a read timeout or a reset mid-stream (OSError), a truncated response:
+        # none leaves a partial file behind, and each is one clear error for the caller
         target.unlink(missing_ok=True)
         raise UploadError("download_failed", "I couldn't download the file from Slack. Try again in a minute.") from error
     except UploadError:

@@ -224,6 +224,7 @@ class RequestParser:
             if _FILE_LIKE.search(name) or not _HUB_NAME.match(name):
                 raise RequestError("path_not_allowed", f"`data={_esc(name)}` looks like a file path; "
                                    "upload the file to Slack and use `upload=F...` instead.", "data")
+            _hub_dataset_allowed(name)
             if not self.hub_online():
                 raise RequestError("hub_offline", f"`data={_esc(name)}` is a Hugging Face hub data set, and the "
                                    "hub cannot be reached from here right now. Use a sample ("
@@ -335,6 +336,17 @@ def _column(values: dict, key: str) -> str | None:
         raise RequestError("bad_column", f"`{key}=` should be a column name from your file's header, "
                            f"e.g. `{key}={_EXAMPLES[key]}`.", key)
     return values[key]
+
+
+def _hub_dataset_allowed(name: str) -> None:
+    """The operator's allowlist (TUTOR_HUB_DATASETS), checked here too so the learner hears at once."""
+    from training.data import check_hub_dataset_allowed
+    from training.errors import DataError
+
+    try:
+        check_hub_dataset_allowed(name)
+    except DataError as error:
+        raise RequestError(error.code, error.message.replace(f"`{name}`", f"`data={_esc(name)}`"), "data") from None
 
 
 def _unknown(kind: str, value: str, allowed: list[str]) -> str:

@@ -44,8 +44,8 @@ class Queues:
     def _run_finetune(self, job_id: int) -> None:
         self.worker().run_finetune(job_id)
 
-    def _run_prediction(self, job_id: int, user_id: str, text: str, view_id: str) -> None:
-        self.worker().run_prediction(job_id, user_id, text, view_id)
+    def _run_prediction(self, job_id: int, user_id: str, text: str, view_id: str, team_id: str | None = None) -> None:
+        self.worker().run_prediction(job_id, user_id, text, view_id, team_id)
 
     def pending(self) -> int:
         return self.train.pending_count()

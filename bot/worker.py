@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot import finetune_views
 from bot.config import Settings
 from bot.finetune_request import FinetuneRequest
+from bot.run_limits import with_deadline
 from bot.services.finetune_data import DataResolver
 from bot.services.job_messages import JobMessages
 from bot.services.jobs import JobService
@@ -46,7 +47,7 @@ class Worker:
 
         def beat() -> None:
             while not stop_beating.wait(HEARTBEAT_SECONDS):
-                self.jobs.heartbeat(job_id)
+                self.jobs.heartbeat_quietly(job_id)
 
         threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True).start()
         try:
@@ -71,8 +72,9 @@ class Worker:
         job = self.jobs.get(job_id)
         request = self._resolved(job)
         config = request.train_config(str((self.settings.runs_dir / str(job_id) / "model").resolve()))
-        result = train(config, on_progress=self._progress_reporter(job_id),
-                       should_stop=self._cancel_checker(job_id)).to_dict()
+        config.max_example_epochs = self.settings.max_example_epochs
+        should_stop = with_deadline(self._cancel_checker(job_id), self.settings.max_run_minutes * 60)
+        result = train(config, on_progress=self._progress_reporter(job_id), should_stop=should_stop).to_dict()
         model_dir = (result.get("paths") or {}).get("model_dir") or config.out_dir
         if self.jobs.transition(job_id, ("running",), "succeeded", result=result, progress=1.0, model_dir=str(model_dir)):
             self.messages.announce(job_id)
@@ -94,7 +96,7 @@ class Worker:
 
         def on_progress(progress) -> None:
             now = time.monotonic()
-            self.jobs.heartbeat(job_id, progress.fraction if progress.total_steps else None, progress.to_dict())
+            self.jobs.heartbeat_quietly(job_id, progress.fraction if progress.total_steps else None, progress.to_dict())
             if now - last_sent[0] >= PROGRESS_EVERY_SECONDS or progress.phase != last_sent[1] or progress.step == 1:
                 last_sent[0], last_sent[1] = now, progress.phase
                 self.messages.refresh(job_id)
@@ -108,15 +110,16 @@ class Worker:
         def should_stop() -> bool:
             now = time.monotonic()
             if now - last[0] >= 1.0:
-                last[0], last[1] = now, self.jobs.cancel_requested(job_id)
+                last[0], last[1] = now, self.jobs.cancel_requested_or(job_id, last[1])
             return last[1]
 
         return should_stop
 
-    def run_prediction(self, job_id: int, user_id: str, text: str, view_id: str) -> None:
-        """Task: "Try it" — predict with the job's saved model and show it in the learner's modal."""
+    def run_prediction(self, job_id: int, user_id: str, text: str, view_id: str, team_id: str | None = None) -> None:
+        """Task: "Try it" — predict with the job's saved model and show it in the learner's modal.
+        Only the job's owner, in the job's workspace, may use it (user ids are per workspace)."""
         job = self.jobs.get(job_id)
-        if job is None or job.user_id != user_id or job.state != "succeeded" or not job.model_dir:
+        if job is None or (job.team_id, job.user_id) != (team_id, user_id) or job.state != "succeeded" or not job.model_dir:
             view = finetune_views.prediction_modal(job_id, text, None, "That model is not available.")
         else:
             try:

@@ -8,6 +8,7 @@ from bot.actions import (INPUT_ACTION, REQUEST_MODAL, TRY_MODAL, CancelRun, Chec
                          TrainOnUpload, TryModel)
 from bot.files import UploadError, file_info
 from bot.finetune_request import RequestError
+from bot.services.ratelimit import too_often
 from bot.slack import escape, team_and_user
 from handlers.common import not_yours, own_click
 
@@ -109,9 +110,13 @@ def try_submitted(ack, body, view, services):
         ack(response_action="errors", errors={"text": "Type a sentence to classify."})
         return
     job_id = int(view.get("private_metadata") or 0)
+    team_id, user_id = team_and_user(body)
+    limit = services.finetune.predict_limit  # each sentence is a model run on a worker
+    if not limit.allow((team_id, user_id)):
+        ack(response_action="errors", errors={"text": too_often("sentences", limit.per_minute)})
+        return
     ack(response_action="update", view=finetune_views.prediction_modal(job_id, text, None))
-    _team_id, user_id = team_and_user(body)
-    services.queues.run_prediction(job_id, user_id, text, view["id"])
+    services.queues.run_prediction(job_id, user_id, text, view["id"], team_id)
 
 
 def file_shared(event, client):

@@ -20,8 +20,9 @@ def quiz_answered(ack, body, action, client, services):
     team_id, user_id = read.team_id, read.user_id
     outcome = services.learning.record_answer(team_id, user_id, answer.lesson, answer.question, answer.choice)
     ack()
-    if not outcome.first:
+    if not outcome.first and not outcome.completed:
         return  # a second click, a double click or a retry: the first answer stands, nothing changes
+    # (unless that click completed a lesson left unfinished by a crash: then say so now)
     services.learning.settle(team_id, user_id, answer.lesson, outcome)
     services.drips.mark_opened(team_id, user_id)
     channel = body["channel"]["id"]

@@ -273,3 +273,25 @@ def answer(tutor, user: str, question_message: dict, right: bool):
     if not right:
         index = (index + 1) % len(question.choices)
     return tutor.ws.click(user, question_message, f"quiz_answer_{index}")
+
+
+def make_worker(settings, jobs):
+    """A `bot.worker.Worker` over these settings and this job service (the composition root's parts)."""
+    from bot.course.loader import default_content_dir
+    from bot.finetune_request import sample_datasets
+    from bot.services.finetune_data import DataResolver
+    from bot.services.job_messages import JobMessages
+    from bot.slack import Clients
+    from bot.worker import Worker
+
+    clients = Clients(settings.api_url, settings.bot_token or "xoxb-x", None)
+    return Worker(settings=settings, jobs=jobs, clients=clients, messages=JobMessages(jobs, clients),
+                  resolver=DataResolver(sample_datasets(default_content_dir()), settings.uploads_dir))
+
+
+def sample_request(text: str = "data=support_tickets", hub_online: bool = False) -> dict:
+    """A parsed `/finetune` request over the project's sample sets, as a job row stores it."""
+    from bot.course.loader import default_content_dir
+    from bot.finetune_request import RequestParser, sample_datasets
+
+    return RequestParser(sample_datasets(default_content_dir()), lambda: hub_online).parse(text).to_dict()

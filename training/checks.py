@@ -10,10 +10,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from training.data import MAX_FILE_BYTES, Table, load_table, usable_examples
-from training.errors import DataError
+from training.data import MAX_FILE_BYTES, MAX_ROWS, Table, load_table, usable_examples
+from training.errors import DataError, OverBudget
 
-MAX_ROWS = 200_000
 MIN_CLASSES, MAX_CLASSES = 2, 200
 MIN_PER_CLASS_ERROR = 10
 MIN_PER_CLASS_WARNING = 50
@@ -100,9 +99,9 @@ def check_table(table: Table, test_table: Table | None = None, lengths: list[int
     report = DataReport(rows=len(table), text_column=table.text_column,
                         label_column=table.label_column, encoding=table.encoding,
                         format=table.format, max_length=max_length)
-    if len(table) > MAX_ROWS:
-        report.add("error", "too_many_rows", f"The file has {len(table):,} rows; the limit is "
-                   f"{MAX_ROWS:,}.", "Keep a sample, e.g. a few thousand rows per class.")
+    if table.more_rows or len(table) > MAX_ROWS:
+        report.add("error", "too_many_rows", f"The file has more than {MAX_ROWS:,} rows, the "
+                   "limit.", "Keep a sample, e.g. a few thousand rows per class.")
     _check_missing(table, report)
     texts, labels = usable_examples(table)
     report.usable_rows = len(texts)
@@ -122,6 +121,15 @@ def check_table(table: Table, test_table: Table | None = None, lengths: list[int
                    "and will be cut short.", "Fine if the start of a text says enough; otherwise "
                    "shorten them or split them into several examples.")
     return report
+
+
+def check_budget(train_rows: int, epochs: int, max_example_epochs: int | None) -> None:
+    """Refuse a run whose training rows x epochs pass the operator's budget, before any training."""
+    if max_example_epochs and train_rows * epochs > max_example_epochs:
+        raise OverBudget("over_budget", f"{train_rows:,} training rows x {epochs} epochs is "
+                         f"{train_rows * epochs:,} example passes; the limit here is "
+                         f"{max_example_epochs:,}. Use `per_class=` to train on fewer rows, or fewer "
+                         "`epochs=`.")
 
 
 def estimate_tokens(text: str) -> int:
@@ -227,4 +235,6 @@ _FIX = {
     "missing_text_column": "Set `text=COLUMN` to the column that holds the text.",
     "same_columns": "Set `text=` and `label=` to two different columns.",
     "file_missing": "Upload the file again.",
+    "too_many_columns": "Keep only the text and label columns (and a few others you need).",
+    "field_too_long": "Shorten very long texts or split them into several examples; check quotes.",
 }

@@ -47,6 +47,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     early_stopping_patience: int = 2
     data_name: str | None = None
+    max_example_epochs: int | None = None  # the operator's budget of training rows x epochs
 
     @property
     def learning_rate(self) -> float:

@@ -39,3 +39,7 @@ class DataCheckFailed(DataError):
         lines = "; ".join(p["message"] for p in problems[:3]) or "The data has problems."
         super().__init__("data_check_failed", f"The data is not ready for training: {lines}")
         self.report = report
+
+
+class OverBudget(TrainingError):
+    """A run larger (rows x epochs) or longer (wall clock) than the operator allows; says what to lower."""

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from training.checks import check_table
+from training.checks import check_budget, check_table
 from training.config import TrainConfig
 from training.data import Table, load_hub_table, load_table, usable_examples
 from training.errors import Cancelled, DataCheckFailed, RequestError
@@ -83,6 +83,7 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     splits = make_splits(texts, labels, test_pairs, seed=config.seed,
                          test_fraction=config.test_fraction, val_fraction=config.val_fraction,
                          per_class=config.per_class)
+    check_budget(len(splits.train[0]), config.epochs, config.max_example_epochs)
     label_names = sorted(set(labels))
     label2id = {label: i for i, label in enumerate(label_names)}
     model = load_classifier(spec, label_names, config.seed)

@@ -27,6 +27,7 @@ from bot.services.jobs import JobService
 from bot.services.learning import LearningService
 from bot.services.lesson_sender import LessonSender
 from bot.services.once import Once
+from bot.services.ratelimit import RateLimiter
 from bot.services.users import UserService
 from bot.slack import Clients, installation_store_for
 from bot.store import Database
@@ -71,7 +72,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None, client: We
     messages = JobMessages(jobs, clients)
     queues = Queues(settings, lambda: build_worker(settings, db=db, clock=clock))
     finetune = FinetuneService(jobs=jobs, queues=queues, parser=RequestParser(course.sample_datasets(), hub_reachable),
-                               resolver=resolver, messages=messages, dm=lessons.dm, clock=clock)
+                               resolver=resolver, messages=messages, dm=lessons.dm, clock=clock,
+                               check_limit=RateLimiter(settings.checks_per_minute),
+                               predict_limit=RateLimiter(settings.predictions_per_minute))
     return Services(settings=settings, db=db, clock=clock, client=client, clients=clients, users=users,
                     course=course, learning=learning, drips=drips, drip_sender=drip_sender, jobs=jobs,
                     lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune)

@@ -20,7 +20,9 @@ from bot.finetune_request import FinetuneRequest, RequestError, RequestParser
 from bot.services.finetune_data import DataResolver
 from bot.services.job_messages import JobMessages
 from bot.services.jobs import JobRefused, JobService
+from bot.services.ratelimit import RateLimiter, too_often
 from bot.slack import escape
+from bot.slack_errors import is_permanent
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,12 @@ class StartOutcome:
 
 class FinetuneService:
     def __init__(self, *, jobs: JobService, queues, parser: RequestParser, resolver: DataResolver,
-                 messages: JobMessages, dm, clock: Clock):
-        """`dm(client, team_id, user_id)` gives the learner's DM channel (see `LessonSender.dm`)."""
+                 messages: JobMessages, dm, clock: Clock, check_limit: RateLimiter, predict_limit: RateLimiter):
+        """`dm(client, team_id, user_id)` gives the learner's DM channel (see `LessonSender.dm`); the limits
+        are per learner, for work a click starts for free (a data check, a "Try it" sentence)."""
         self.jobs, self.queues, self.parser, self.resolver = jobs, queues, parser, resolver
         self.messages, self.dm, self.clock = messages, dm, clock
+        self.check_limit, self.predict_limit = check_limit, predict_limit
         self.requeue_grace = REQUEUE_GRACE
 
     def start_text(self, client: WebClient, team_id: str, user_id: str, text: str) -> StartOutcome:
@@ -51,6 +55,8 @@ class FinetuneService:
         return self.start(client, team_id, user_id, request)
 
     def start(self, client: WebClient, team_id: str, user_id: str, request: FinetuneRequest) -> StartOutcome:
+        if request.check_only and not self.check_limit.allow((team_id, user_id)):
+            return StartOutcome(False, f"⏸ {too_often('data checks', self.check_limit.per_minute)}")
         try:
             request = self.resolver.resolve(client, request, user_id)
         except UploadError as error:
@@ -87,14 +93,15 @@ class FinetuneService:
         return StartOutcome(True, f"🏁 Fine-tune #{job.id} is queued; follow it in your DM with me.", job.id)
 
     def check(self, request: FinetuneRequest) -> dict:
-        """The data report of a resolved request, as a dict (never raises for bad data)."""
+        """The data report of a resolved request, as a dict (never raises for bad data), made in a child
+        process with memory and CPU limits: a hostile file costs that child, never this bot."""
         if request.local_path is None:
             return {"ok": True, "rows": 0, "classes": {}, "problems": [
                 {"level": "info", "code": "hub", "message": f"{escape(request.data)} is checked when the worker loads it.",
                  "fix": "Nothing to do."}]}
-        from training.checks import check_file
+        from training.isolated import check_file_isolated
 
-        return check_file(request.local_path, request.text_column, request.label_column).report.to_dict()
+        return check_file_isolated(request.local_path, request.text_column, request.label_column)
 
     def cancel(self, client: WebClient, team_id: str, user_id: str, job_id: int) -> str:
         outcome = self.jobs.request_cancel(job_id, team_id, user_id)
@@ -138,6 +145,10 @@ class FinetuneService:
     def _announce(self, job_id: int, look_since) -> bool:
         try:
             return self.messages.announce(job_id, look_since)
-        except Exception:
+        except Exception as error:
+            if is_permanent(error):  # the DM or the installation is gone: retrying every tick cannot help
+                log.error("giving up telling the owner of job %s how it ended: %s", job_id, error.response["error"])
+                self.jobs.mark_notified(job_id)
+                return False
             log.exception("could not tell the owner of job %s how it ended", job_id)
             return False

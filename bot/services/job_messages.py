@@ -22,17 +22,18 @@ class JobMessages:
         self.jobs, self.clients = jobs, clients
 
     def refresh(self, job_id: int) -> None:
-        """Redraw the job's message from its row (state, progress, queue position). A Slack error is
-        logged, not raised: the next refresh draws the same row again."""
-        job = self.jobs.get(job_id)
-        if job is None or not job.channel or not job.message_ts:
-            return
-        position = self.jobs.queue_position(job_id) if job.state == "queued" else None
-        msg = finetune_views.job_message(job, position)
+        """Redraw the job's message from its row (state, progress, queue position). Best effort: a Slack
+        error or a database blip is logged, not raised (the next refresh draws the row again), so neither
+        fails a run nor keeps an outcome from being posted."""
         try:
+            job = self.jobs.get(job_id)
+            if job is None or not job.channel or not job.message_ts:
+                return
+            position = self.jobs.queue_position(job_id) if job.state == "queued" else None
+            msg = finetune_views.job_message(job, position)
             self.clients.for_team(job.team_id).chat_update(channel=job.channel, ts=job.message_ts, **msg)
-        except SlackApiError as error:
-            log.warning("could not update job %s message: %s", job_id, error.response.get("error"))
+        except Exception as error:  # noqa: BLE001 - SlackApiError, network, SQLAlchemyError alike
+            log.warning("could not update job %s message: %r", job_id, error)
 
     def announce(self, job_id: int, look_since: datetime | None = None) -> bool:
         """Tell the owner how the job ended, once: the post carries the job id as metadata and is

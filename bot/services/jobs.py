@@ -6,15 +6,19 @@ move a job, and a job never leaves a final state.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, as_utc
 from bot.config import Settings
 from bot.store import Database
 from bot.store.models import ACTIVE_JOB_STATES, FINAL_JOB_STATES, FinetuneJob
+
+log = logging.getLogger(__name__)
 
 MAX_RUNNING_PER_LEARNER = 1
 MAX_QUEUED_PER_LEARNER = 2
@@ -22,6 +26,20 @@ MAX_ACTIVE_GLOBAL = 50
 HEARTBEAT_TIMEOUT = timedelta(seconds=90)
 VALIDATING_TIMEOUT = timedelta(minutes=10)  # the bot stopped between creating and queueing a job
 QUEUED_TIMEOUT = timedelta(hours=6)  # far past any real wait under the caps: its queue entry was lost
+
+
+ADMISSION_LOCK = 0x7475746F72  # "tutor": the Postgres advisory lock key that serialises job admission
+
+
+def lock_admission(session) -> None:
+    """Serialise job admission until `session` commits: every cap (learner, workspace, global) is a count
+    followed by an insert, and two admissions must not both pass the same count. Admissions are rare
+    (people typing commands), so one lock for all of them costs nothing. Postgres: a transaction-scoped
+    advisory lock; SQLite: BEGIN IMMEDIATE takes the database's write lock before the counts."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADMISSION_LOCK})
+    else:
+        session.execute(text("BEGIN IMMEDIATE"))
 
 
 class JobRefused(Exception):
@@ -39,6 +57,7 @@ class JobService:
     def __init__(self, db: Database, clock: Clock, settings: Settings):
         self.db, self.clock, self.settings = db, clock, settings
         self.max_active_global = MAX_ACTIVE_GLOBAL
+        self.max_active_per_workspace = settings.max_jobs_per_workspace
         self.heartbeat_timeout = HEARTBEAT_TIMEOUT
 
     def get(self, job_id: int) -> FinetuneJob | None:
@@ -52,8 +71,10 @@ class JobService:
                 .order_by(FinetuneJob.id.desc()).limit(limit)))
 
     def create(self, team_id: str, user_id: str, request: dict, channel: str | None = None) -> FinetuneJob:
-        """A new job in `validating`, or JobRefused when a limit says no."""
+        """A new job in `validating`, or JobRefused when a limit says no. Counting and inserting happen
+        under one admission lock, so concurrent requests cannot all pass the same count."""
         with self.db.session() as session:
+            lock_admission(session)
             mine = dict(session.execute(select(FinetuneJob.state, func.count()).where(
                 FinetuneJob.team_id == team_id, FinetuneJob.user_id == user_id,
                 FinetuneJob.state.in_(ACTIVE_JOB_STATES)).group_by(FinetuneJob.state)).all())
@@ -66,11 +87,17 @@ class JobService:
                 raise JobRefused(
                     f"You already have {waiting} runs waiting in the queue. Wait for one to start, or cancel "
                     "one with `/finetune cancel <id>`.")
+            in_team = session.scalar(select(func.count()).select_from(FinetuneJob).where(
+                FinetuneJob.team_id == team_id, FinetuneJob.state.in_(ACTIVE_JOB_STATES))) or 0
+            if in_team >= self.max_active_per_workspace:
+                raise JobRefused(
+                    f"Your workspace already has {in_team} runs waiting or running, its share of the trainer. "
+                    "Please try again when one has finished.")
             active = session.scalar(select(func.count()).select_from(FinetuneJob).where(
                 FinetuneJob.state.in_(ACTIVE_JOB_STATES))) or 0
             if active >= self.max_active_global:
                 raise JobRefused(
-                    f"The trainer is full right now ({active} runs waiting or running for the whole workspace). "
+                    f"The trainer is full right now ({active} runs waiting or running in all workspaces). "
                     "Please try again in a few minutes.")
             job = FinetuneJob(team_id=team_id, user_id=user_id, state="validating", request=request,
                               channel=channel, created_at=self.clock.now(), progress=0.0, progress_detail={})
@@ -109,6 +136,25 @@ class JobService:
     def cancel_requested(self, job_id: int) -> bool:
         with self.db.session() as session:
             return bool(session.scalar(select(FinetuneJob.cancel_requested).where(FinetuneJob.id == job_id)))
+
+    # --- for a running worker: a database blip must not fail a run that is going well ------------
+    def heartbeat_quietly(self, job_id: int, progress: float | None = None, detail: dict | None = None) -> bool:
+        """`heartbeat`, but a database error is logged and skipped: the next beat (seconds later) makes
+        up for it, while the reaper waits HEARTBEAT_TIMEOUT (many beats) before calling a worker lost."""
+        try:
+            self.heartbeat(job_id, progress, detail)
+            return True
+        except SQLAlchemyError as error:
+            log.warning("heartbeat of job %s skipped: %s", job_id, type(error).__name__)
+            return False
+
+    def cancel_requested_or(self, job_id: int, last_known: bool) -> bool:
+        """`cancel_requested`, or `last_known` while the database cannot be read."""
+        try:
+            return self.cancel_requested(job_id)
+        except SQLAlchemyError as error:
+            log.warning("cancel check of job %s skipped: %s", job_id, type(error).__name__)
+            return last_known
 
     def request_cancel(self, job_id: int, team_id: str, user_id: str) -> CancelOutcome:
         """Only the owner may cancel. A waiting job stops at once; a running one at its next step."""

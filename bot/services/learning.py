@@ -1,7 +1,8 @@
 """Progress through the course: pages, first answers, completion, streaks, reviews, team statistics.
 
 Doubled effects are prevented by the database: the first answer is the one row the unique constraint
-lets in, and a lesson is completed by the one UPDATE that finds `completed_at` still empty.
+lets in, and a lesson is completed by the one UPDATE that finds `completed_at` still empty, in the
+same transaction as its last answer (and again on any later click, so it never stays unfinished).
 """
 
 from __future__ import annotations
@@ -129,18 +130,19 @@ class LearningService:
     def answer(self, team_id: str, user_id: str, lesson_id: str, question_id: str, choice: int) -> AnswerOutcome:
         """Record the answer and complete the lesson when it was the last one (both steps)."""
         outcome = self.record_answer(team_id, user_id, lesson_id, question_id, choice)
-        if outcome.first:
-            self.settle(team_id, user_id, lesson_id, outcome)
-        return outcome
+        return self.settle(team_id, user_id, lesson_id, outcome)
 
     def record_answer(self, team_id: str, user_id: str, lesson_id: str, question_id: str,
                       choice: int) -> AnswerOutcome:
         """Store the first answer, in one short transaction, so it can be written before Slack is
-        acknowledged: an acknowledged answer is never lost, even if the process dies right after."""
+        acknowledged: an acknowledged answer is never lost, even if the process dies right after.
+        The same transaction completes the lesson when every question has its answer, and so does
+        every later click: a lesson can never stay unfinished with all its answers stored."""
         lesson = self.course.lesson(lesson_id)
         question = next(q for q in lesson.quiz if q.id == question_id)
         correct = question.choices[choice] == question.answer
         now = self.clock.now()
+        local_day = self._local_day(team_id, user_id, now)
         with self.db.session() as session:
             first = insert_once(session, QuizAnswer, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
                                 question_id=question_id, choice=choice, correct=correct, answered_at=now)
@@ -148,40 +150,53 @@ class LearningService:
                 insert_once(session, ReviewItem, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
                             question_id=question_id, stage=0, created_at=now)
             if first:
-                return AnswerOutcome(first=True, correct=correct, choice=choice)
-            stored = session.scalars(select(QuizAnswer).where(
-                QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id,
-                QuizAnswer.lesson_id == lesson_id, QuizAnswer.question_id == question_id)).one()
-            return AnswerOutcome(first=False, correct=stored.correct, choice=stored.choice)
+                outcome = AnswerOutcome(first=True, correct=correct, choice=choice)
+            else:
+                stored = session.scalars(select(QuizAnswer).where(
+                    QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id,
+                    QuizAnswer.lesson_id == lesson_id, QuizAnswer.question_id == question_id)).one()
+                outcome = AnswerOutcome(first=False, correct=stored.correct, choice=stored.choice)
+            self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, now, local_day)
+            return outcome
 
     def settle(self, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome) -> AnswerOutcome:
-        """After an answer: complete the lesson (once) when every question has its answer."""
-        lesson = self.course.lesson(lesson_id)
+        """After an answer's transaction: complete the lesson (once) when every question has its answer.
+        A second chance for answers committed side by side (neither transaction saw the other's row)."""
         self.start(team_id, user_id, lesson_id)
-        answers = self.answers(team_id, user_id, lesson_id)
-        if len(answers) >= len(lesson.quiz):
-            score = sum(1 for a in answers.values() if a.correct)
-            outcome.score, outcome.questions = score, len(lesson.quiz)
-            outcome.completed = self._complete(team_id, user_id, lesson_id, score, len(lesson.quiz))
+        local_day = self._local_day(team_id, user_id, self.clock.now())
+        with self.db.session() as session:
+            self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, self.clock.now(), local_day)
         return outcome
+
+    def _local_day(self, team_id: str, user_id: str, now) -> str:
+        return now.astimezone(self.users.zone_of(team_id, user_id)).date().isoformat()
+
+    def _complete_if_answered(self, session, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome,
+                              now, local_day: str) -> None:
+        """In `session`: when every question of the lesson has an answer, set `completed_at` by the one
+        UPDATE that finds it empty (creating the progress row if need be). `outcome.completed` says
+        whether this call (or an earlier step of the same click) completed it."""
+        lesson = self.course.lesson(lesson_id)
+        answers = session.scalars(select(QuizAnswer).where(
+            QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id, QuizAnswer.lesson_id == lesson_id)).all()
+        if len({a.question_id for a in answers}) < len(lesson.quiz):
+            return
+        score = sum(1 for a in answers if a.correct)
+        outcome.score, outcome.questions = score, len(lesson.quiz)
+        insert_once(session, LessonProgress, team_id=team_id, user_id=user_id, lesson_id=lesson_id, page=0,
+                    started_at=now)
+        result = session.execute(
+            update(LessonProgress)
+            .where(LessonProgress.team_id == team_id, LessonProgress.user_id == user_id,
+                   LessonProgress.lesson_id == lesson_id, LessonProgress.completed_at.is_(None))
+            .values(completed_at=now, completed_local_date=local_day, score=score, questions=len(lesson.quiz)))
+        outcome.completed = outcome.completed or result.rowcount == 1
 
     def answers(self, team_id: str, user_id: str, lesson_id: str) -> dict[str, QuizAnswer]:
         with self.db.session() as session:
             rows = session.scalars(select(QuizAnswer).where(
                 QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id, QuizAnswer.lesson_id == lesson_id)).all()
             return {row.question_id: row for row in rows}
-
-    def _complete(self, team_id: str, user_id: str, lesson_id: str, score: int, questions: int) -> bool:
-        now = self.clock.now()
-        local_day = now.astimezone(self.users.zone_of(team_id, user_id)).date().isoformat()
-        with self.db.session() as session:
-            result = session.execute(
-                update(LessonProgress)
-                .where(LessonProgress.team_id == team_id, LessonProgress.user_id == user_id,
-                       LessonProgress.lesson_id == lesson_id, LessonProgress.completed_at.is_(None))
-                .values(completed_at=now, completed_local_date=local_day, score=score, questions=questions)
-            )
-            return result.rowcount == 1
 
     # --- reviews (spaced repetition) ---------------------------------------------------------------
     def due_reviews(self, team_id: str, user_id: str, just_completed: str | None = None, limit: int = 3) -> list[DueReview]:

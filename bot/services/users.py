@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 
+from bot.admins import Admins
 from bot.clock import Clock, as_utc
 from bot.store import Database
 from bot.store.models import User
@@ -45,8 +46,8 @@ def profile_due(user_id: str, info_at: datetime | None, now: datetime) -> bool:
 
 
 class UserService:
-    def __init__(self, db: Database, clock: Clock, admins: frozenset[str] = frozenset()):
-        self.db, self.clock, self.admins = db, clock, admins
+    def __init__(self, db: Database, clock: Clock, admins: Admins | None = None):
+        self.db, self.clock, self.admins = db, clock, admins or Admins()
 
     def get(self, team_id: str, user_id: str) -> User | None:
         with self.db.session() as session:
@@ -107,7 +108,7 @@ class UserService:
                 row.preferences = {**(row.preferences or {}), "dm": channel}
 
     def is_admin(self, team_id: str, user_id: str) -> bool:
-        if user_id in self.admins:
+        if self.admins.is_admin(team_id, user_id):
             return True
         user = self.get(team_id, user_id)
         return bool(user and user.is_admin)

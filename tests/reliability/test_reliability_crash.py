@@ -1,5 +1,6 @@
 """SIGKILL rounds: the bot is killed at random points while a learner answers quizzes; after each
-restart, every answer whose click was acknowledged (HTTP 200) must be stored, and none twice."""
+restart, every answer whose click was acknowledged (HTTP 200) must be stored, and none twice, and
+every lesson whose answers are all stored must be completed."""
 
 from __future__ import annotations
 
@@ -70,6 +71,23 @@ def stored_answers(database_url: str) -> dict[tuple, int]:
     return {(r[0], r[1]): r[2] for r in rows}
 
 
+def completed_lessons(database_url: str) -> set[str]:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT lesson_id FROM lesson_progress WHERE user_id = :u "
+                                       "AND completed_at IS NOT NULL"), {"u": LIN}).all()
+    engine.dispose()
+    return {r[0] for r in rows}
+
+
+def fully_answered(stored: dict[tuple, int]) -> set[str]:
+    """Lessons every question of which has a stored answer."""
+    questions: dict[str, set[str]] = {}
+    for value in quiz_clicks():
+        questions.setdefault(value["l"], set()).add(value["q"])
+    return {lesson for lesson, qs in questions.items() if all((lesson, q) in stored for q in qs)}
+
+
 def test_bot_killed_while_answering_quizzes(tmp_path, database_url):
     """On SQLite and on Postgres (the `database_url` fixture of tests/conftest.py)."""
     rng = random.Random(9)
@@ -97,8 +115,11 @@ def test_bot_killed_while_answering_quizzes(tmp_path, database_url):
         stored = stored_answers(database_url)
         lost = sorted(acknowledged - set(stored))
         doubled = {k: n for k, n in stored.items() if n > 1}
+        answered, done = fully_answered(stored), completed_lessons(database_url)
         print(f"crash-quiz rounds={ROUNDS} kills={kills} acknowledged={len(acknowledged)} "
-              f"stored={len(stored)} lost={len(lost)} doubled={len(doubled)}")
+              f"stored={len(stored)} lost={len(lost)} doubled={len(doubled)} "
+              f"lessons fully answered={len(answered)} completed={len(answered & done)}")
+        assert answered - done == set(), "every lesson with all its answers stored is completed"
         assert kills >= 20 or ROUNDS < 20
         assert not doubled
         assert not lost, f"{len(lost)} of {len(acknowledged)} acknowledged answers lost"

@@ -69,3 +69,18 @@ def test_compose_services_run_real_commands():
 def test_every_command_has_help(argv):
     result = CliRunner().invoke(cli, [*argv, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output, result.output
+
+
+def test_compose_holds_no_credentials_and_redis_needs_a_password():
+    """Issue 13, item 9: Huey unpickles tasks from Redis, so Redis needs a password; the database password
+    comes from .env, never from this file."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    compose = yaml.safe_load(text)
+    services = compose["services"]
+    assert "${POSTGRES_PASSWORD:?" in services["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert "--requirepass" in " ".join(services["redis"]["command"])
+    for name in ("migrate", "bot", "worker"):
+        env = services[name]["environment"]
+        assert env["REDIS_URL"].startswith("redis://:${REDIS_PASSWORD:?")
+        assert ":${POSTGRES_PASSWORD:?" in env["DATABASE_URL"]
+    assert "tutor:tutor@" not in text

@@ -58,7 +58,8 @@ def test_upload_and_sample_suffix_and_bare_name():
         == "distilbert"
 
 
-def test_hub_dataset_only_when_online():
+def test_hub_dataset_only_when_online(monkeypatch):
+    monkeypatch.setenv("TUTOR_HUB_DATASETS", "owner/name")  # allowlisted (see test_hub_data.py)
     assert parse_request("data=owner/name", hub_online=True).data_kind == "hub"
     with pytest.raises(RequestError) as err:
         parse_request("data=owner/name", hub_online=False)

@@ -94,3 +94,46 @@ def test_queue_position(jobs):
         jobs.transition(job.id, ("validating",), "queued")
         ids.append(job.id)
     assert [jobs.queue_position(i) for i in ids] == [1, 2, 3]
+
+
+def _create_at_once(jobs, callers: list[tuple[str, str]]) -> list:
+    """Every caller calls `create` at the same moment, each in its own thread; the accepted jobs."""
+    import threading
+
+    barrier = threading.Barrier(len(callers))
+    accepted, errors = [], []
+
+    def call(team_id: str, user_id: str) -> None:
+        barrier.wait()
+        try:
+            accepted.append(jobs.create(team_id, user_id, {}))
+        except JobRefused:
+            pass
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=call, args=caller) for caller in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return accepted
+
+
+def test_concurrent_creates_respect_the_learner_cap(jobs):
+    """Issue 13, item 4: 16 simultaneous requests against a limit of 2 waiting accepted 10, 8 and 13."""
+    for _ in range(3):
+        accepted = _create_at_once(jobs, [("T1", "U1")] * 16)
+        assert len(accepted) == 2
+        for job in accepted:
+            jobs.transition(job.id, ("validating",), "cancelled")
+
+
+def test_concurrent_creates_respect_the_workspace_cap(jobs):
+    jobs.max_active_per_workspace = 3
+    accepted = _create_at_once(jobs, [("T1", f"U{i}") for i in range(12)])
+    assert len(accepted) == 3
+    jobs.create("T2", "U1", {})  # another workspace has its own share
+    with pytest.raises(JobRefused, match="workspace"):
+        jobs.create("T1", "U99", {})
