@@ -46,13 +46,6 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
         kwargs["token_verification_enabled"] = False
     app = App(**kwargs)
 
-    @app.middleware
-    def provide_services(context, next):
-        """Listeners are plain functions (see `handlers/`): they name `services` among their arguments
-        and Bolt passes this process's set, as it passes `client` or `ack`."""
-        context["services"] = services
-        return next()
-
     @app.middleware  # the first custom middleware: Bolt runs its own (signature check first) before these
     def mark_verified(context, next):
         """Record that this request passed Bolt's signature check, and drop a response_url outside Slack's
@@ -62,6 +55,13 @@ def build_app(settings: Settings, services: Services | None = None, *, clock=Non
             log.warning("ignoring a response_url outside Slack's hooks host: %.80r", context.response_url)
             context["response_url"] = None
             context.pop("respond", None)  # Bolt may have built `respond` already; it is rebuilt without the URL
+        return next()
+
+    @app.middleware
+    def provide_services(context, next):
+        """Listeners are plain functions (see `handlers/`): they name `services` among their arguments
+        and Bolt passes this process's set, as it passes `client` or `ack`."""
+        context["services"] = services
         return next()
 
     if settings.oauth:
