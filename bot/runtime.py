@@ -54,8 +54,26 @@ class BotRuntime:
             self._scheduler = BackgroundScheduler(timezone="UTC")
             self._scheduler.add_job(self._safe_tick, "interval", seconds=self.settings.drip_tick_seconds,
                                     max_instances=1, coalesce=True, id="tick")
+            self._scheduler.add_job(self._safe_collect_garbage, "interval", hours=24, max_instances=1,
+                                    coalesce=True, id="retention")
             self._scheduler.start()
         return self
+
+    def collect_garbage(self):
+        """What `tutor gc` does, once a day: run folders, uploads and idempotency keys past
+        TUTOR_RETENTION_DAYS (idempotent, so each replica may run it)."""
+        from bot.services.retention import collect_garbage
+
+        done = collect_garbage(self.settings, self.services.db, self.services.clock)
+        log.info("retention: removed %s run folder(s), %s upload(s), %s idempotency key(s)",
+                 done.runs, done.uploads, done.requests)
+        return done
+
+    def _safe_collect_garbage(self) -> None:
+        try:
+            self.collect_garbage()
+        except Exception:
+            log.exception("retention failed; it runs again tomorrow")
 
     def _safe_tick(self) -> None:
         try:

@@ -83,3 +83,21 @@ def test_tutor_gc_command(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "bot", "gc"], cwd=ROOT, env=dict(env, TUTOR_RETENTION_DAYS="soon"),
                          capture_output=True, text=True)
     assert bad.returncode != 0 and "TUTOR_RETENTION_DAYS" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_running_bot_collects_garbage_daily(tutor):
+    """`tutor run` needs no cron: the runtime schedules retention every day and runs it as `tutor gc` would."""
+    from bot.runtime import BotRuntime
+
+    runtime = BotRuntime(tutor.settings, clock=tutor.clock).start()
+    try:
+        job = runtime._scheduler.get_job("retention")
+        assert job is not None and job.trigger.interval == timedelta(days=1)
+    finally:
+        runtime.stop()
+    old, new = tutor.settings.uploads_dir / "U0LIN" / "old.csv", tutor.settings.uploads_dir / "U0LIN" / "new.csv"
+    for path, age in ((old, tutor.settings.retention_days + 1), (new, 1)):
+        _file(path, 0)
+        stamp = (tutor.clock.now() - timedelta(days=age)).timestamp()  # the bot's own clock decides
+        os.utime(path, (stamp, stamp))
+    assert tutor.runtime.collect_garbage().uploads == 1 and not old.exists() and new.exists()
