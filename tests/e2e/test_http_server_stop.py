@@ -98,4 +98,5 @@ def test_two_hundred_starts_and_stops_with_requests_in_flight(caplog):
     # waitress warns "Task queue depth is N" when every thread is busy: load, not a fault of stopping
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING
             and not r.getMessage().startswith("Task queue depth")] == []
-    assert open_descriptors() <= baseline + 2, "descriptors leaked across restarts"
+    # A leak per restart would show as 200 or more; other tests' threads may hold a few for a moment.
+    assert open_descriptors() <= baseline + 20, "descriptors leaked across restarts"
