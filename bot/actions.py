@@ -247,3 +247,36 @@ def read_click(kind: type[C], body: dict, action: dict) -> ClickRead:
 
     team_id, user_id = team_and_user(body)
     return ClickRead(team_id, user_id, kind.decode(action))
+
+
+@dataclass(frozen=True)
+class TutorFeedback(OwnedClick):
+    """👍/👎 under a tutor's answer: `helpful` is "up" or "down"."""
+
+    ACTION: ClassVar[str] = "tutor_feedback"
+    INDEXED: ClassVar[bool] = True
+    WIRE: ClassVar[dict] = {"question": "q", "helpful": "h", "owner": "u"}
+    question: int = 0
+    helpful: str = "up"
+
+    def valid(self) -> bool:
+        return self.helpful in ("up", "down")
+
+
+@dataclass(frozen=True)
+class OpenLesson(OwnedClick):
+    """"Open Lesson 3.2" under a tutor's answer: the lesson comes to the learner's DM."""
+
+    ACTION: ClassVar[str] = "tutor_open_lesson"
+    INDEXED: ClassVar[bool] = True
+    WIRE: ClassVar[dict] = {"lesson": "l", "owner": "u"}
+    lesson: str = ""
+
+
+@dataclass(frozen=True)
+class AskAdmins(OwnedClick):
+    """"Ask the team's admins" under a question the course does not cover."""
+
+    ACTION: ClassVar[str] = "tutor_ask_admins"
+    WIRE: ClassVar[dict] = {"question": "q", "owner": "u"}
+    question: int = 0

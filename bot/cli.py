@@ -213,6 +213,30 @@ def doctor() -> None:
         raise click.ClickException(f"{problems} check(s) failed; fix them and run `tutor doctor` again.")
 
 
+@cli.command()
+@click.argument("question")
+@click.option("--lesson", "lesson_id", default=None, help="Prefer this lesson (a question asked under it).")
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line: in_scope, answer, citations.")
+def ask(question: str, lesson_id: str | None, as_json: bool) -> None:
+    """Ask the tutor a question about the course, as a learner would in Slack."""
+    import json
+
+    from bot.course.loader import default_content_dir
+    from bot.tutor.answer import open_tutor
+
+    settings = _settings()
+    tutor = open_tutor(settings.content_dir or default_content_dir(), settings.index_dir)
+    if lesson_id and lesson_id not in tutor.titles:
+        raise click.ClickException(f"no lesson {lesson_id!r}; `tutor lessons list` shows them")
+    answer = tutor.ask(question, lesson=lesson_id)
+    if not as_json:
+        click.echo(answer.text)
+        for citation in answer.citations:
+            click.echo(f"  [{citation.score:.2f}] {citation.label()}")
+        return
+    click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+
+
 def _add_subcommands() -> None:
     from bot.course.cli import lessons
     from bot.finetune_cli import finetune

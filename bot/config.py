@@ -45,6 +45,9 @@ class Settings:
     checks_per_minute: int = 6  # data checks per learner
     predictions_per_minute: int = 20  # "Try it" sentences per learner
     retention_days: float = 30.0  # `tutor gc` deletes runs, uploads and idempotency keys older than this
+    tutor_index_dir: Path | None = None  # the tutor's course index (default: <data dir>/tutor-index)
+    questions_per_minute: int = 6  # questions to the tutor per learner
+    questions_channel: str | None = None  # where questions the course does not cover go (else the admins' DMs)
 
     @property
     def db_url(self) -> str:
@@ -64,6 +67,10 @@ class Settings:
     @property
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.tutor_index_dir or self.data_dir / "tutor-index"
 
     def with_overrides(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -168,4 +175,15 @@ def load_settings(env: dict | None = None) -> Settings:
         checks_per_minute=int(_number(env, "TUTOR_CHECKS_PER_MINUTE", 6, 1)),
         predictions_per_minute=int(_number(env, "TUTOR_PREDICTIONS_PER_MINUTE", 20, 1)),
         retention_days=_number(env, "TUTOR_RETENTION_DAYS", 30.0, 1.0),
+        tutor_index_dir=Path(get("TUTOR_INDEX_DIR")) if get("TUTOR_INDEX_DIR") else None,
+        questions_per_minute=int(_number(env, "TUTOR_QUESTIONS_PER_MINUTE", 6, 1)),
+        questions_channel=_channel_id(get("TUTOR_QUESTIONS_CHANNEL")),
     )
+
+
+def _channel_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"[CG][A-Z0-9]{2,20}", value):
+        raise ConfigError(f"TUTOR_QUESTIONS_CHANNEL={value!r} must be a channel id such as C0123ABCD (not a name).")
+    return value

@@ -148,10 +148,6 @@ def upload_clicked(ack, body, action, client, services):
         client.chat_postEphemeral(channel=body["channel"]["id"], user=user_id, text=outcome.reply)
 
 
-def message_event():
-    """DMs to the bot need no answer (uploads arrive as `file_shared`); acknowledged quietly."""
-
-
 def _offline_first() -> list[str]:
     from training.registry import model_names
 
@@ -170,4 +166,3 @@ def register(app) -> None:
     app.event("file_shared")(file_shared)
     app.action(CheckUpload.matcher())(upload_clicked)
     app.action(TrainOnUpload.matcher())(upload_clicked)
-    app.event("message")(message_event)

@@ -16,6 +16,10 @@ def publish_home(services, client, team_id: str, user_id: str, user=None) -> Non
     drip = services.drips.subscription(team_id, user_id)
     stats = services.learning.team_stats(team_id) if services.users.is_admin(team_id, user_id) else None
     view = views.home_view(summary, next_title, entries, drip, user.tz, services.course.course, stats)
+    if stats is not None:  # admins also see the course's gaps: questions it did not cover, answers marked 👎
+        from bot import tutor_views
+
+        view = {**view, "blocks": view["blocks"] + tutor_views.gaps_blocks(services.tutor.gaps(team_id))}
     client.views_publish(user_id=user_id, view=view)
 
 

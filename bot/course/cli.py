@@ -113,3 +113,34 @@ def _course_or_exit(content_dir: Path | None) -> Course:
         return load_course(content_dir)
     except ContentError as error:
         raise click.ClickException(f"{error}\nRun `lessons validate` for the full list.") from error
+
+
+@lessons.command("index")
+@_content_dir_option
+@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="TUTOR_INDEX_DIR", help="Where the index goes (default: TUTOR_INDEX_DIR or <data dir>/tutor-index).")
+@click.option("--rebuild-table", is_flag=True, help="Distil the MiniLM token table again even if one exists.")
+def index_lessons(content_dir: Path | None, index_dir: Path | None, rebuild_table: bool) -> None:
+    """Build the tutor's index of the course: the MiniLM token table (once, torch) and the passages."""
+    import time
+
+    from bot.config import load_settings
+    from bot.course.loader import default_content_dir
+    from bot.tutor.embed import table_fingerprint, write_table
+    from bot.tutor.index import TutorIndex, shared_table_dir
+
+    _course_or_exit(content_dir)
+    content_dir = content_dir or load_settings().content_dir or default_content_dir()
+    index_dir = index_dir or load_settings().index_dir
+    table_dir = shared_table_dir()
+    if rebuild_table or not (table_fingerprint(index_dir) or table_fingerprint(table_dir)):
+        from bot.tutor.distill import FullModel, model_fingerprint
+
+        click.echo("distilling all-MiniLM-L6-v2 into a static token table (once; a minute or two on a CPU)...")
+        started = time.monotonic()
+        model = FullModel()
+        write_table(table_dir, model.token_table(), model.path / "tokenizer.json", model_fingerprint(model.path))
+        click.echo(f"token table written to {table_dir} in {time.monotonic() - started:.0f} s")
+    index = TutorIndex.open(content_dir, index_dir)
+    click.echo(f"{len(index.passages)} passages indexed in {index_dir} "
+               f"({'hybrid: BM25 + MiniLM' if index.semantic else 'BM25 only'})")

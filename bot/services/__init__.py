@@ -28,6 +28,7 @@ from bot.services.learning import LearningService
 from bot.services.lesson_sender import LessonSender
 from bot.services.once import Once
 from bot.services.ratelimit import RateLimiter
+from bot.services.tutor import TutorService
 from bot.services.users import UserService
 from bot.slack import Clients, installation_store_for
 from bot.store import Database
@@ -52,6 +53,7 @@ class Services:
     once: Once
     queues: Queues
     finetune: FinetuneService
+    tutor: TutorService
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None,
@@ -75,9 +77,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None, client: We
                                resolver=resolver, messages=messages, dm=lessons.dm, clock=clock,
                                check_limit=RateLimiter(settings.checks_per_minute),
                                predict_limit=RateLimiter(settings.predictions_per_minute))
+    tutor = TutorService(db, clock, course.content_dir, settings.index_dir,
+                         limit=RateLimiter(settings.questions_per_minute), admins=settings.admins,
+                         questions_channel=settings.questions_channel, next_lesson=learning.next_lesson_id)
     return Services(settings=settings, db=db, clock=clock, client=client, clients=clients, users=users,
                     course=course, learning=learning, drips=drips, drip_sender=drip_sender, jobs=jobs,
-                    lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune)
+                    lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune, tutor=tutor)
 
 
 def build_worker(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Worker:

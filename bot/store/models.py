@@ -196,3 +196,31 @@ class ProcessedRequest(Base):
 
 FINAL_JOB_STATES = ("succeeded", "failed", "cancelled")
 ACTIVE_JOB_STATES = ("validating", "queued", "running")
+
+
+class TutorQuestion(Base):
+    """A question asked to the tutor, its answer's citations, the learner's 👍/👎, and, for one the
+    course does not cover, its way to the admins and back."""
+
+    __tablename__ = "tutor_questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))  # the thread the answer is in
+    answer_ts: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    in_scope: Mapped[bool] = mapped_column(Boolean, default=False)
+    citations: Mapped[list] = mapped_column(JSON, default=list)
+    feedback: Mapped[str | None] = mapped_column(String(8))  # up | down
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    admin_channel: Mapped[str | None] = mapped_column(String(32))
+    admin_ts: Mapped[str | None] = mapped_column(String(32))  # the post the admins answer under
+    admin_answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_tutor_questions_team", "team_id", "created_at"),
+        Index("ix_tutor_questions_admin_post", "admin_channel", "admin_ts"),
+    )

@@ -58,6 +58,8 @@ wait_for(lambda: ws.open_views(LIN) and tutor.services.jobs.for_user("T0SANDBOX"
 offer = wait_for(lambda: [m for m in dm(ws, LIN) if "finetune_upload_check" in json.dumps(m.get("blocks", []))], 60)
 ws.click(LIN, offer[0], "finetune_upload_check")
 wait_for(lambda: len([m for m in dm(ws, LIN) if "Data report" in m.get("text", "")]) >= 2, 60)
+ws.send_dm(LIN, "what learning rate should I use?")
+wait_for(lambda: [m for m in dm(ws, LIN) if m.get("thread_ts") and "Lesson 3.2" in json.dumps(m)], 60)
 tutor.settle()
 handled = {"lesson": any("Lesson 1.1" in m.get("text", "") for m in dm(ws, LIN)), "home": bool(ws.home_view(LIN)),
            "modal": bool(ws.open_views(LIN)), "jobs": len(tutor.services.jobs.for_user("T0SANDBOX", LIN)),

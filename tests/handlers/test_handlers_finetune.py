@@ -134,7 +134,7 @@ def test_try_it_opens_a_modal_and_a_prediction_answers_in_it(immediate_predictio
     assert "not available" in json.dumps(update[0]["args"]) and update[0]["args"]["view_id"] == modal["id"]
 
 
-@covers("handlers.finetune.file_shared", "handlers.finetune.message_event", "handlers.finetune.upload_clicked")
+@covers("handlers.finetune.file_shared", "handlers.ask.message_received", "handlers.finetune.upload_clicked")
 def test_an_uploaded_file_is_offered_checked_and_trained_on(tutor_inproc):
     t = tutor_inproc
     file, deliveries = t.ws.upload_file(LIN, "tickets.csv", CSV)
@@ -164,10 +164,3 @@ def test_a_file_shared_outside_the_dm_is_ignored(tutor_inproc):
     assert not t.ws.journal("chat.postMessage") and not dm(t.ws, LIN)
 
 
-@covers("handlers.finetune.message_event")
-def test_a_dm_to_the_bot_is_acked_and_answered_with_nothing(tutor_inproc):
-    t = tutor_inproc
-    delivery = t.ws.send_dm(LIN, "hello bot")
-    assert delivery.status == 200
-    t.settle()
-    assert not api_calls(t.ws)

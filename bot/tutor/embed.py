@@ -1,0 +1,70 @@
+"""Static sentence embeddings in the bot process: numpy and `tokenizers`, no torch.
+
+`StaticEmbedder` reads the token table that `bot.tutor.distill` wrote (one MiniLM output per
+vocabulary token) and embeds a text as the normalised mean of its tokens' rows, leaving out the
+special tokens and a short list of function words, which carry little meaning and pull every
+text towards the same average.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+TABLE_FILE = "minilm-static.npy"
+TOKENIZER_FILE = "minilm-tokenizer.json"
+FINGERPRINT_FILE = "minilm-static.txt"
+MAX_TOKENS = 256
+SKIP_WORDS = frozenset(
+    "a an the of to in on for and or is are was were be been it its this that these those i my me we our you "
+    "your do does did can could should would will with as at by from so if what why how when which who whom "
+    "there their them they he she his her have has had not no but about into than then".split())
+
+
+class StaticEmbedder:
+    def __init__(self, table: np.ndarray, tokenizer_path: Path):
+        from tokenizers import Tokenizer
+
+        self.table = table.astype(np.float32)
+        self.dim = self.table.shape[1]
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.no_truncation()
+        vocab = self.tokenizer.get_vocab()
+        self.skip = {vocab[w] for w in SKIP_WORDS if w in vocab}
+        self.skip |= {vocab[t] for t in ("[CLS]", "[SEP]", "[PAD]", "[UNK]") if t in vocab}
+
+    @classmethod
+    def load(cls, directory: Path) -> "StaticEmbedder | None":
+        directory = Path(directory)
+        table, tokenizer = directory / TABLE_FILE, directory / TOKENIZER_FILE
+        if not (table.exists() and tokenizer.exists()):
+            return None
+        return cls(np.load(table), tokenizer)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = [i for i in self.tokenizer.encode(text[:4000], add_special_tokens=False).ids if i not in self.skip]
+            if not ids:
+                continue
+            vector = self.table[ids[:MAX_TOKENS]].mean(0)
+            norm = float(np.linalg.norm(vector))
+            if norm > 0:
+                out[row] = vector / norm
+        return out
+
+
+def write_table(directory: Path, table: np.ndarray, tokenizer_json: Path, fingerprint: str) -> None:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / (TABLE_FILE + ".tmp.npy")
+    np.save(tmp, table.astype(np.float16))
+    tmp.replace(directory / TABLE_FILE)
+    (directory / TOKENIZER_FILE).write_bytes(Path(tokenizer_json).read_bytes())
+    (directory / FINGERPRINT_FILE).write_text(fingerprint)
+
+
+def table_fingerprint(directory: Path) -> str | None:
+    path = Path(directory) / FINGERPRINT_FILE
+    return path.read_text().strip() if path.exists() and (Path(directory) / TABLE_FILE).exists() else None
