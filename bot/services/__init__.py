@@ -28,6 +28,7 @@ from bot.services.learning import LearningService
 from bot.services.lesson_sender import LessonSender
 from bot.services.once import Once
 from bot.services.ratelimit import RateLimiter
+from bot.services.runs import RunService
 from bot.services.users import UserService
 from bot.slack import Clients, installation_store_for
 from bot.store import Database
@@ -52,6 +53,7 @@ class Services:
     once: Once
     queues: Queues
     finetune: FinetuneService
+    runs: RunService
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None,
@@ -77,7 +79,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None, client: We
                                predict_limit=RateLimiter(settings.predictions_per_minute))
     return Services(settings=settings, db=db, clock=clock, client=client, clients=clients, users=users,
                     course=course, learning=learning, drips=drips, drip_sender=drip_sender, jobs=jobs,
-                    lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune)
+                    lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune,
+                    runs=RunService(jobs=jobs, queues=queues, dm=lessons.dm))
 
 
 def build_worker(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Worker:
