@@ -85,7 +85,7 @@ def compare_modal(runs: list[Run]) -> dict:
 def _table(cmp: Comparison) -> str:
     """Metrics per run; every run after the first shows its difference from the first."""
     ref = cmp.reference
-    width = 16
+    width = 18
     head = f"{'':<14}" + "".join(f"{'#' + str(r.id):>{width}}" for r in cmp.runs)
 
     def row(name: str, value_of, fmt=_score) -> str:
