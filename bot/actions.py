@@ -171,6 +171,28 @@ class TrainOnUpload(CheckUpload):
 
 
 @dataclass(frozen=True)
+class RunsPage(OwnedClick):
+    """Newer/older runs in the runs list: a message (`where` "msg", redrawn through its response_url)
+    or App Home ("home", republished)."""
+
+    ACTION: ClassVar[str] = "runs_page"
+    WIRE: ClassVar[dict] = {"page": "p", "where": "w", "owner": "u"}
+    page: int = 0
+    where: str = "msg"
+
+    def valid(self) -> bool:
+        return self.page >= 0 and self.where in ("msg", "home")
+
+
+@dataclass(frozen=True)
+class PickRuns(OwnedClick):
+    """"Compare runs…" under the runs list: opens the modal that picks two to four of them."""
+
+    ACTION: ClassVar[str] = "runs_compare_pick"
+    WIRE: ClassVar[dict] = {"owner": "u"}
+
+
+@dataclass(frozen=True)
 class StartCourse(Click):
     """App Home's "Start the course" / "Continue learning"; Home is the clicker's own."""
 
@@ -219,6 +241,8 @@ WEEKDAYS_OPTION = "weekdays"
 # Modals: callback ids of views.open, and the block ids of their inputs.
 REQUEST_MODAL = "finetune_request"
 TRY_MODAL = "finetune_try_modal"
+COMPARE_MODAL = "runs_compare"  # its one input's block id is COMPARE_PICK
+COMPARE_PICK = "runs"
 INPUT_ACTION = "value"  # every modal input's element action id; the block id names the field
 
 

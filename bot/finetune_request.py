@@ -182,6 +182,7 @@ class RequestParser:
             f"`batch=` {BATCH_RANGE[0]}–{BATCH_RANGE[1]}, `per_class=N` (use at most N training "
             "examples per class).\n"
             "*Check first* — `check=yes` validates the data and reports problems without training.\n"
+            "*Your runs* — `/finetune runs` lists them; `/finetune compare 12 15` compares two to four.\n"
             "Also: `/finetune status`, `/finetune cancel`."
         )
 

@@ -1,7 +1,7 @@
 """Job queue glue (Huey): SQLite-backed by default, Redis when REDIS_URL is set.
 
 Two queues: `train` (one fine-tune at a time per worker) and `predict` ("Try it", short, so it never
-waits behind a long training run). Tasks are registered by name on both sides, so the bot can enqueue
+waits behind a long training run; comparison plots go there too). Tasks are registered by name on both sides, so the bot can enqueue
 without importing anything heavy; a task body asks `worker_factory` for the `Worker` (built once, on
 the first task, in whichever process runs it: a worker, or the bot in Huey's immediate mode).
 """
@@ -34,6 +34,7 @@ class Queues:
         self.predict = make_huey(settings, "predict")
         self.run_finetune = self.train.task(name="run_finetune")(self._run_finetune)
         self.run_prediction = self.predict.task(name="run_prediction")(self._run_prediction)
+        self.plot_comparison = self.predict.task(name="plot_comparison")(self._plot_comparison)
 
     def worker(self):
         with self._lock:
@@ -46,6 +47,9 @@ class Queues:
 
     def _run_prediction(self, job_id: int, user_id: str, text: str, view_id: str, team_id: str | None = None) -> None:
         self.worker().run_prediction(job_id, user_id, text, view_id, team_id)
+
+    def _plot_comparison(self, team_id: str, user_id: str, job_ids: list[int], channel: str, ts: str) -> None:
+        self.worker().plot_comparison(team_id, user_id, job_ids, channel, ts)
 
     def pending(self) -> int:
         return self.train.pending_count()

@@ -135,7 +135,8 @@ def without_actions(blocks: list[dict], note: str) -> list[dict]:
     return [block for block in blocks if block.get("type") != "actions"] + [context(note)]
 
 
-def home_view(summary, next_title, entries, drip, drip_tz: str, course, team_stats=None) -> dict:
+def home_view(summary, next_title, entries, drip, drip_tz: str, course, team_stats=None, runs=None) -> dict:
+    """`runs`: the blocks of the learner's runs section (`bot.runs_views.runs_blocks`), shown above the syllabus."""
     start_label = "Start the course" if summary.done == 0 and summary.answered == 0 else "Continue learning"
     blocks = [
         header("🎓 Finetune Tutor"),
@@ -145,6 +146,9 @@ def home_view(summary, next_title, entries, drip, drip_tz: str, course, team_sta
         *drip_blocks(drip, drip_tz),
         divider(),
     ]
+    if runs:
+        blocks.extend(runs)
+        blocks.append(divider())
     syllabus = syllabus_message(entries, course)["blocks"][1:-1]
     blocks.append(section("*Syllabus*"))
     blocks.extend(syllabus)

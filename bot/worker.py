@@ -133,3 +133,33 @@ class Worker:
             self.clients.for_team(job.team_id if job else None).views_update(view_id=view_id, view=view)
         except SlackApiError as error:
             log.warning("could not show prediction for job %s: %s", job_id, error.response.get("error"))
+
+    def plot_comparison(self, team_id: str, user_id: str, job_ids: list[int], channel: str, ts: str) -> None:
+        """Task: draw the validation curves of the learner's runs `job_ids` in one plot, upload it (shared
+        nowhere) and put it into the comparison message `ts`. Only the learner's own runs are read."""
+        import tempfile
+        from pathlib import Path
+
+        from bot import runs_views
+        from bot.services.runs import CompareRefused, load_comparison
+        from training.plots import plot_validation_curves
+
+        client = self.clients.for_team(team_id)
+        try:
+            cmp = load_comparison(self.jobs, team_id, user_id, job_ids)
+        except CompareRefused as refused:
+            log.warning("comparison plot of %s refused: %s", job_ids, refused)
+            return
+        series = {f"#{run.id} ({run.method}, lr {run.lr:g})" if run.lr else f"#{run.id}": run.val_curve
+                  for run in cmp.runs}
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                path = plot_validation_curves(series, Path(folder) / "validation-curves.png")
+                uploaded = client.files_upload_v2(file=path, filename="validation-curves.png",
+                                                  title="Validation loss per epoch")
+            file_id = (uploaded.get("file") or {}).get("id") or uploaded["files"][0]["id"]
+            client.chat_update(channel=channel, ts=ts, **runs_views.compare_message(cmp, plot_file_id=file_id))
+        except Exception:
+            log.exception("comparison plot of %s failed", job_ids)
+            client.chat_update(channel=channel, ts=ts, **runs_views.compare_message(
+                cmp, plot_note="The plot could not be drawn; the numbers above stand."))

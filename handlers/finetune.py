@@ -10,6 +10,7 @@ from bot.files import UploadError, file_info
 from bot.finetune_request import RequestError
 from bot.services.ratelimit import too_often
 from bot.slack import escape, team_and_user
+from handlers import runs
 from handlers.common import not_yours, own_click
 
 REQUEST_FIELDS = ("data", "model", "method", "epochs", "lr")  # the modal's block ids, named as the options
@@ -29,6 +30,13 @@ def finetune_command(ack, command, client, respond, services):
         jobs = services.jobs.for_user(team_id, user_id)
         positions = {j.id: services.jobs.queue_position(j.id) for j in jobs if j.state == "queued"}
         respond(response_type="ephemeral", **finetune_views.status_message(jobs, positions))
+        return
+    if word == "runs":
+        respond(response_type="ephemeral", **runs.runs_reply(services, team_id, user_id, text[len(word):].strip()))
+        return
+    if word == "compare":
+        respond(response_type="ephemeral", text=runs.compare_reply(services, client, team_id, user_id,
+                                                                     text[len(word):].strip()))
         return
     if word == "cancel":
         rest = text[len(word):].strip().lstrip("#")

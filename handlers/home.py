@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from bot import views
+from bot import runs_views, tutor_views, views
 from bot.actions import ExportTeam, ShowSyllabus, StartCourse
 from bot.slack import team_and_user
 
 
-def publish_home(services, client, team_id: str, user_id: str, user=None) -> None:
-    """Build and publish the Home tab; team data only for admins. Pass `user` when the caller has it."""
+def publish_home(services, client, team_id: str, user_id: str, user=None, runs_page: int = 0) -> None:
+    """Build and publish the Home tab; team data only for admins. Pass `user` when the caller has it;
+    `runs_page` is the page of the learner's runs shown (newest first)."""
     user = user or services.users.ensure(team_id, user_id, client)
     summary = services.learning.summary(team_id, user_id)
     next_title = services.course.lesson(summary.next_lesson_id).title if summary.next_lesson_id else None
     entries = services.learning.syllabus(team_id, user_id)
     drip = services.drips.subscription(team_id, user_id)
     stats = services.learning.team_stats(team_id) if services.users.is_admin(team_id, user_id) else None
-    view = views.home_view(summary, next_title, entries, drip, user.tz, services.course.course, stats)
+    listed = services.runs.page(team_id, user_id, runs_page)
+    runs = runs_views.runs_blocks(listed.runs, listed.page, listed.has_more, user_id, "home")
+    view = views.home_view(summary, next_title, entries, drip, user.tz, services.course.course, stats, runs)
     if stats is not None:  # admins also see the course's gaps: questions it did not cover, answers marked 👎
-        from bot import tutor_views
-
-        view = {**view, "blocks": view["blocks"] + tutor_views.gaps_blocks(services.tutor.gaps(team_id))}
+        view = {**view, "blocks": (view["blocks"] + tutor_views.gaps_blocks(services.tutor.gaps(team_id)))[:100]}
     client.views_publish(user_id=user_id, view=view)
 
 

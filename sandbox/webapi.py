@@ -160,11 +160,35 @@ class WebApi:
         error = check_message_text(text)
         if error:
             raise ApiError(error)
-        blocks = _blocks_or_fail(args)
+        blocks = self._slack_files_ok(_blocks_or_fail(args))
         if not text and not blocks and not args.get("attachments"):
             raise ApiError("no_text")
         warnings = ["missing_text_fallback"] if blocks and not text else []
         return text, blocks, warnings
+
+    def _slack_files_ok(self, blocks: list | None) -> list | None:
+        """Image blocks that show a Slack file (`slack_file`): per Slack's docs the file must be a png, jpg,
+        jpeg or gif image that the poster (the bot) can access, and give its `id` or its `url`, not both."""
+        for index, block in enumerate(blocks or []):
+            file = block.get("slack_file") if isinstance(block, dict) and block.get("type") == "image" else None
+            if file is None:
+                continue
+            problem = None
+            if not isinstance(file, dict) or bool(file.get("id")) == bool(file.get("url")):
+                problem = "must provide either id or url"
+            else:
+                with self.state.lock:
+                    found = self.state.files.get(str(file.get("id") or "")) if file.get("id") else next(
+                        (f for f in self.state.files.values() if file["url"] in (f["url_private"], f["permalink"])), None)
+                accessible = found is not None and (found["user"] == BOT_USER_ID or found["channels"] or found["ims"])
+                if not accessible:
+                    problem = "file not found or not accessible to the poster"
+                elif found["filetype"] not in ("png", "jpg", "jpeg", "gif"):
+                    problem = "only png, jpg, jpeg and gif files are supported"
+            if problem:
+                raise ApiError("invalid_blocks", response_metadata={
+                    "messages": [f"[ERROR] {problem} [json-pointer:/blocks/{index}/slack_file]"]})
+        return blocks
 
     @staticmethod
     def _with_warnings(body: dict, warnings: list[str]) -> dict:
@@ -239,7 +263,7 @@ class WebApi:
         text = args.get("text")
         if check_message_text(text):
             raise ApiError("msg_too_long")
-        blocks = _blocks_or_fail(args)
+        blocks = self._slack_files_ok(_blocks_or_fail(args))
         changes: dict = {}
         if text is not None:
             changes["text"] = text

@@ -35,6 +35,24 @@ def plot_losses(train_points: list[tuple[float, float]], val_points: list[tuple[
     return str(path)
 
 
+def plot_validation_curves(series: dict[str, list[tuple[float, float]]], path: str | Path) -> str:
+    """Validation loss against epoch, one line per run (`series`: legend name → points)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=110)
+    for name, points in series.items():
+        if points:
+            ax.plot(*zip(*points), "o-", label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation loss")
+    ax.set_title("Validation loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return str(path)
+
+
 def plot_confusion(labels: list[str], matrix: list[list[int]], path: str | Path) -> str:
     """Rows are true classes, columns predictions; counts are written in when they fit."""
     plt = _pyplot()

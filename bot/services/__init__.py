@@ -28,6 +28,7 @@ from bot.services.learning import LearningService
 from bot.services.lesson_sender import LessonSender
 from bot.services.once import Once
 from bot.services.ratelimit import RateLimiter
+from bot.services.runs import RunService
 from bot.services.tutor import TutorService
 from bot.services.users import UserService
 from bot.slack import Clients, installation_store_for
@@ -54,6 +55,7 @@ class Services:
     queues: Queues
     finetune: FinetuneService
     tutor: TutorService
+    runs: RunService
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None,
@@ -82,7 +84,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None, client: We
                          questions_channel=settings.questions_channel, next_lesson=learning.next_lesson_id)
     return Services(settings=settings, db=db, clock=clock, client=client, clients=clients, users=users,
                     course=course, learning=learning, drips=drips, drip_sender=drip_sender, jobs=jobs,
-                    lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune, tutor=tutor)
+                    lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune, tutor=tutor,
+                    runs=RunService(jobs=jobs, queues=queues, dm=lessons.dm))
 
 
 def build_worker(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Worker:

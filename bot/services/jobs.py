@@ -64,11 +64,20 @@ class JobService:
         with self.db.session() as session:
             return session.get(FinetuneJob, job_id)
 
-    def for_user(self, team_id: str, user_id: str, limit: int = 10) -> list[FinetuneJob]:
+    def for_user(self, team_id: str, user_id: str, limit: int = 10, offset: int = 0,
+                 states: tuple[str, ...] | None = None) -> list[FinetuneJob]:
+        """The learner's jobs, newest first (`offset` skips that many, for paging)."""
+        query = select(FinetuneJob).where(FinetuneJob.team_id == team_id, FinetuneJob.user_id == user_id)
+        if states:
+            query = query.where(FinetuneJob.state.in_(states))
         with self.db.session() as session:
-            return list(session.scalars(select(FinetuneJob).where(
-                FinetuneJob.team_id == team_id, FinetuneJob.user_id == user_id)
-                .order_by(FinetuneJob.id.desc()).limit(limit)))
+            return list(session.scalars(query.order_by(FinetuneJob.id.desc()).offset(offset).limit(limit)))
+
+    def owned(self, team_id: str, user_id: str, job_ids: list[int]) -> dict[int, FinetuneJob]:
+        """Those of `job_ids` that are this learner's, by id: anybody else's are simply not there."""
+        with self.db.session() as session:
+            return {job.id: job for job in session.scalars(select(FinetuneJob).where(
+                FinetuneJob.id.in_(job_ids), FinetuneJob.team_id == team_id, FinetuneJob.user_id == user_id))}
 
     def create(self, team_id: str, user_id: str, request: dict, channel: str | None = None) -> FinetuneJob:
         """A new job in `validating`, or JobRefused when a limit says no. Counting and inserting happen

@@ -50,3 +50,20 @@ def test_a_person_uploading_announces_it_like_slack(ws, bot):
     assert events[1]["type"] == "message" and events[1]["subtype"] == "file_share"
     assert events[1]["channel_type"] == "im" and events[1]["files"][0]["url_private_download"]
     assert ws.messages("U0LIN")[0]["user"] == "U0LIN"
+
+
+def test_an_image_block_shows_a_slack_file_only_if_it_is_an_image_the_poster_can_access(client, ws):
+    """Slack's "Slack file object": png/jpg/jpeg/gif, accessible to the poster, `id` or `url` but not both.
+    A file the bot uploaded without sharing it anywhere is its own, so it may show it."""
+    png = client.files_upload_v2(content=b"\x89PNG bytes", filename="curves.png")["file"]
+    csv = client.files_upload_v2(content=b"a,b\n", filename="data.csv")["file"]
+
+    def image(**file):
+        return [{"type": "image", "slack_file": file, "alt_text": "curves"}]
+
+    posted = client.chat_postMessage(channel="C0GENERAL", text="plot", blocks=image(id=png["id"]))
+    client.chat_update(channel="C0GENERAL", ts=posted["ts"], text="plot", blocks=image(url=png["url_private"]))
+    for bad in (image(id="F0NEVER"), image(id=csv["id"]), image(id=png["id"], url=png["url_private"]), image()):
+        with pytest.raises(SlackApiError) as caught:
+            client.chat_postMessage(channel="C0GENERAL", text="plot", blocks=bad)
+        assert caught.value.response["error"] == "invalid_blocks"

@@ -1,0 +1,73 @@
+"""A learner's runs: `/finetune runs` and `/finetune compare` (dispatched from `handlers.finetune`), the
+list's Newer/Older buttons (in a message or App Home), and the "Compare runs…" modal."""
+
+from __future__ import annotations
+
+from bot import runs_views
+from bot.actions import COMPARE_MODAL, COMPARE_PICK, INPUT_ACTION, PickRuns, RunsPage
+from bot.runs import MAX_COMPARE, MIN_COMPARE
+from bot.services.runs import CompareRefused, parse_ids
+from bot.slack import team_and_user
+from handlers.common import own_click
+
+
+def runs_reply(services, team_id: str, user_id: str, rest: str) -> dict:
+    """`/finetune runs [page]`: the first (or given) page of the learner's runs, as message arguments."""
+    page = int(rest) - 1 if rest.isdigit() and 0 < int(rest) < 10_000 else 0
+    listed = services.runs.page(team_id, user_id, page)
+    return runs_views.runs_message(listed.runs, listed.page, listed.has_more, user_id)
+
+
+def compare_reply(services, client, team_id: str, user_id: str, rest: str) -> str:
+    """`/finetune compare 12 15`: the comparison goes to the learner's DM; the reply says so, or what to fix."""
+    try:
+        ids = parse_ids(rest)
+    except CompareRefused as refused:
+        return f"⚠️ {refused}"
+    return services.runs.compare(client, team_id, user_id, ids)
+
+
+def runs_page_clicked(ack, body, action, client, respond, services):
+    ack()
+    if not (read := own_click(RunsPage, body, action, client, "list of runs")):
+        return
+    click = read.click
+    if click.where == "home":
+        from handlers.home import publish_home
+
+        publish_home(services, client, read.team_id, read.user_id, runs_page=click.page)
+        return
+    listed = services.runs.page(read.team_id, read.user_id, click.page)
+    respond(replace_original=True, **runs_views.runs_message(listed.runs, listed.page, listed.has_more, read.user_id))
+
+
+def compare_pick_clicked(ack, body, action, client, services):
+    ack()
+    if not (read := own_click(PickRuns, body, action, client, "list of runs")):
+        return
+    finished = services.runs.finished(read.team_id, read.user_id)
+    if len(finished) < MIN_COMPARE:
+        client.chat_postEphemeral(channel=(body.get("channel") or {}).get("id") or services.lessons.dm(
+            client, read.team_id, read.user_id), user=read.user_id,
+            text=f"You need at least {MIN_COMPARE} finished runs to compare; you have {len(finished)}.")
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=runs_views.compare_modal(finished))
+
+
+def compare_submitted(ack, body, view, client, services):
+    picked = view["state"]["values"].get(COMPARE_PICK, {}).get(INPUT_ACTION, {}).get("selected_options") or []
+    ids = [int(o["value"]) for o in picked if str(o.get("value", "")).isdigit()]
+    if not MIN_COMPARE <= len(ids) <= MAX_COMPARE:
+        ack(response_action="errors", errors={COMPARE_PICK: f"Pick {MIN_COMPARE} to {MAX_COMPARE} runs."})
+        return
+    ack()
+    team_id, user_id = team_and_user(body)
+    reply = services.runs.compare(client, team_id, user_id, ids)
+    if reply.startswith("⚠️"):
+        client.chat_postMessage(channel=services.lessons.dm(client, team_id, user_id), text=reply)
+
+
+def register(app) -> None:
+    app.action(RunsPage.matcher())(runs_page_clicked)
+    app.action(PickRuns.matcher())(compare_pick_clicked)
+    app.view(COMPARE_MODAL)(compare_submitted)
