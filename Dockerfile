@@ -29,6 +29,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1
 RUN mkdir -p /data && chown tutor:tutor /data
 USER tutor
+# The tutor's MiniLM token table, distilled at build time into the image (not the /data volume), so the
+# bot answers with hybrid retrieval from its first question; the passage index itself is rebuilt in
+# /data whenever the content changes.
+RUN TUTOR_DATA_DIR=/tmp/tutor-build tutor lessons index && rm -rf /tmp/tutor-build
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
