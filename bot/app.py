@@ -1,4 +1,4 @@
-"""The Bolt app: `build_app(settings, services)` wires Bolt to the services (built by `bot.services`) and the handlers."""
+"""The Bolt app: `build_app(settings, services)` wires Bolt to the services (built by `bot.composition`) and the handlers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.config import Settings
 from bot.slackhosts import response_url_allowed, send_to_response_url
-from bot.services import Services, build_services
+from bot.composition import Services, build_services
 
 log = logging.getLogger(__name__)
 

@@ -152,7 +152,7 @@ def run(http_mode: bool, port: int, host: str, no_worker: bool) -> None:
 @cli.command()
 def worker() -> None:
     """A training worker alone (scale-out): runs queued fine-tunes and "Try it" predictions."""
-    from bot.services import build_queues
+    from bot.composition import build_queues
 
     settings = _settings()
     if not settings.bot_token and not settings.oauth:

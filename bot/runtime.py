@@ -1,5 +1,5 @@
 """Running the bot: the Bolt app, the periodic tick (drips and the job reaper), and the drip sender.
-Everything it runs is built by the composition root (`bot.services.build_services`); this module only
+Everything it runs is built by the composition root (`bot.composition.build_services`); this module only
 starts, ticks and stops it.
 
 Used by `tutor run`, `tutor sandbox` and the end-to-end tests, so all three start the same thing.
@@ -14,7 +14,7 @@ from slack_bolt import App
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.services import build_services
+from bot.composition import build_services
 
 log = logging.getLogger(__name__)
 

@@ -74,7 +74,7 @@ def start_inprocess(tmp_path: Path, *, database_url: str | None = None, redis_ur
     from bot.app import build_app
     from bot.clock import MovableClock
     from bot.config import load_settings
-    from bot.services import build_services
+    from bot.composition import build_services
     from sandbox.driver import Workspace
 
     ws = Workspace(signing_secret=SECRET, bot_token=TOKEN).start()  # the Web API side, on a loopback port

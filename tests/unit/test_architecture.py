@@ -40,6 +40,8 @@ def _imports(path: Path, modules: dict[str, Path]) -> set[str]:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
+    # importing a.b.c runs the package a.b's __init__ first: that is an edge too
+    names |= {".".join(name.split(".")[:i]) for name in set(names) for i in range(2, name.count(".") + 1)}
     return {name for name in names if name in modules}
 
 
