@@ -81,7 +81,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None, client: We
                                predict_limit=RateLimiter(settings.predictions_per_minute))
     tutor = TutorService(db, clock, course.content_dir, settings.index_dir,
                          limit=RateLimiter(settings.questions_per_minute), admins=settings.admins,
-                         questions_channel=settings.questions_channel, next_lesson=learning.next_lesson_id)
+                         questions_channel=settings.questions_channel, next_lesson=learning.next_lesson_id,
+                         jobs=jobs)
     return Services(settings=settings, db=db, clock=clock, client=client, clients=clients, users=users,
                     course=course, learning=learning, drips=drips, drip_sender=drip_sender, jobs=jobs,
                     lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune, tutor=tutor,
