@@ -30,7 +30,7 @@ class AskContext:
 class TutorService:
     def __init__(self, db: Database, clock: Clock, content_dir: Path, index_dir: Path, *,
                  limit: RateLimiter, admins, questions_channel: str | None, next_lesson, jobs,
-                 thinking_after: float = 1.0):
+                 writer=None, thinking_after: float = 1.0):
         self.db, self.clock = db, clock
         self.content_dir, self.index_dir = content_dir, index_dir
         self.limit = limit
@@ -38,6 +38,7 @@ class TutorService:
         self.admins, self.questions_channel = admins, questions_channel
         self.next_lesson = next_lesson  # (team, user) -> lesson id | None
         self.jobs = jobs  # JobService: a question about a run reads the run's result
+        self.writer = writer  # bot.tutor.llm.AnswerWriter when TUTOR_LLM_* are set: generated answers
         self.thinking_after = thinking_after  # seconds before a "thinking…" message is posted
         self._tutor = None
         self._lock = threading.Lock()
@@ -111,6 +112,8 @@ class TutorService:
                 facts = run_facts(row.id, row.result)
         answer = self.tutor.ask(text, lesson=lesson, next_lesson=self.next_lesson(team_id, user_id),
                                 run_facts=facts.facts or None, run_terms=facts.terms)
+        if self.writer is not None:
+            answer = self.writer.write(text, answer)
         if answer.kind == "empty":
             return answer, 0
         with self.db.session() as session:

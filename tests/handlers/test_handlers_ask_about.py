@@ -77,10 +77,10 @@ def test_ask_about_this_on_a_lesson_page_answers_in_the_pages_thread(tutor_inpro
     assert "Lesson 3.2" in text_of(reply) and "what batch size should I use?" in text_of(reply)
     assert "<!channel>" not in json.dumps(reply)  # the repeated question is escaped, never a ping
     assert buttons(reply, "tutor_feedback_")
+    t.settle()
     with t.services.db.session() as session:
         [row] = session.query(TutorQuestion).all()
     assert row.thread_ts == page["ts"] and row.answer_ts == reply["ts"]
-    t.settle()
     assert not rejected_api_calls(t.ws)
 
 
@@ -173,3 +173,30 @@ def test_a_forged_ask_button_on_someone_elses_run_gives_no_numbers(tutor_inproc)
                  "text": {"type": "plain_text", "text": "Ask"}}]}]})
     reply = ask_in_thread(t, LIN, parent, "why is my score so bad?")
     assert "Weakest class" not in text_of(reply) and f"#{job_id}" not in text_of(reply)
+
+
+@covers("handlers.ask.message_received")
+def test_with_an_llm_endpoint_a_dm_gets_a_generated_answer_from_the_retrieved_passages(tmp_path):
+    from tests.unit.test_tutor_llm import FakeEndpoint
+
+    fake = FakeEndpoint()
+    fake.reply = {"choices": [{"message": {"content": "Start around 2e-5 and watch the loss."}}]}
+    t = start_inprocess(tmp_path, env={"TUTOR_LLM_BASE_URL": fake.url, "TUTOR_LLM_MODEL": "fake-model"})
+    try:
+        t.ws.send_dm(LIN, "what learning rate should I use?")
+        channel = t.ws.dm_channel(LIN)
+        question = [m for m in t.ws.messages(channel) if m.get("user") == LIN][-1]
+        reply = t.wait(lambda: answers(t.ws, channel, question["ts"]))[0]
+        assert "Start around 2e-5" in text_of(reply) and "Lesson 3.2" in text_of(reply) and "language model" in text_of(reply)
+        assert buttons(reply, "tutor_open_lesson_") and buttons(reply, "tutor_feedback_")
+        [request] = fake.requests
+        prompt = request["body"]["messages"][-1]["content"]
+        assert "what learning rate should I use?" in prompt and 1 <= prompt.count("\n[") + prompt.startswith("[") <= 3
+        fake.reply = 500  # the endpoint breaks: the extractive answer, never an error
+        t.ws.send_dm(LIN, "what does warmup do?")
+        second = [m for m in t.ws.messages(channel) if m.get("user") == LIN][-1]
+        fallback = t.wait(lambda: answers(t.ws, channel, second["ts"]))[0]
+        assert "Lesson 3.2" in text_of(fallback) and "language model" not in text_of(fallback)
+    finally:
+        stop_inprocess(t)
+        fake.close()
