@@ -200,3 +200,14 @@ def test_with_an_llm_endpoint_a_dm_gets_a_generated_answer_from_the_retrieved_pa
     finally:
         stop_inprocess(t)
         fake.close()
+
+
+@covers("handlers.ask.mention_received")
+def test_typing_a_mention_in_general_sends_app_mention_and_is_answered_in_its_thread(tutor_inproc):
+    t = tutor_inproc
+    stored, delivery = t.ws.say(LIN, "C0GENERAL", "@Finetune Tutor what is lora?")
+    assert delivery is not None and delivery.status == 200 and "<@U0BOT>" in stored["text"]
+    reply = t.wait(lambda: answers(t.ws, "C0GENERAL", stored["ts"]))[0]
+    assert "Lesson 4.2" in text_of(reply)
+    plain, nothing = t.ws.say(LIN, "C0GENERAL", "lunch at noon?")
+    assert nothing is None
