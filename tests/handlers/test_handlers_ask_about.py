@@ -211,3 +211,10 @@ def test_typing_a_mention_in_general_sends_app_mention_and_is_answered_in_its_th
     assert "Lesson 4.2" in text_of(reply)
     plain, nothing = t.ws.say(LIN, "C0GENERAL", "lunch at noon?")
     assert nothing is None
+
+
+def test_warming_opens_the_index_in_the_background(tutor_inproc):
+    service = tutor_inproc.services.tutor
+    service._tutor = None
+    service.warm().join(60)
+    assert service._tutor is not None and service._tutor.index.passages
