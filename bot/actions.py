@@ -304,3 +304,22 @@ class AskAdmins(OwnedClick):
     ACTION: ClassVar[str] = "tutor_ask_admins"
     WIRE: ClassVar[dict] = {"question": "q", "owner": "u"}
     question: int = 0
+
+
+@dataclass(frozen=True)
+class AskAbout(OwnedClick):
+    """"Ask about this" under a lesson page (`lesson`) or a fine-tune result (`job`): opens ASK_MODAL,
+    whose answer comes as a threaded reply to that message. The button also tells a question typed in
+    the message's thread what it is about (`bot.services.tutor.TutorService.context_of`)."""
+
+    ACTION: ClassVar[str] = "tutor_ask_about"
+    WIRE: ClassVar[dict] = {"lesson": "l", "job": "j", "owner": "u"}
+    lesson: str = ""
+    job: int = 0
+
+    def valid(self) -> bool:
+        return self.job >= 0 and len(self.lesson) <= 16
+
+
+ASK_MODAL = "tutor_ask_modal"  # the question's input block id is ASK_QUESTION
+ASK_QUESTION = "question"

@@ -14,7 +14,7 @@ from bot.composition import Services, build_services
 log = logging.getLogger(__name__)
 
 LISTENER_THREADS = 32
-BOT_SCOPES = ["chat:write", "commands", "im:history", "im:write", "users:read", "files:read", "files:write"]
+BOT_SCOPES = ["app_mentions:read", "chat:write", "commands", "im:history", "im:write", "users:read", "files:read", "files:write"]
 SORRY = "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment."
 BUSY = "I'm having trouble reaching my database right now. Please try again shortly — nothing was lost."
 

@@ -229,6 +229,10 @@ def ask(question: str, lesson_id: str | None, as_json: bool) -> None:
     if lesson_id and lesson_id not in tutor.titles:
         raise click.ClickException(f"no lesson {lesson_id!r}; `tutor lessons list` shows them")
     answer = tutor.ask(question, lesson=lesson_id)
+    if settings.llm_base_url:  # the same generated answer as in Slack (extractive on any failure)
+        from bot.tutor.llm import writer_for
+
+        answer = writer_for(settings).write(question, answer)
     if not as_json:
         click.echo(answer.text)
         for citation in answer.citations:

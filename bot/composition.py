@@ -33,6 +33,7 @@ from bot.services.tutor import TutorService
 from bot.services.users import UserService
 from bot.slack import Clients, installation_store_for
 from bot.store import Database
+from bot.tutor.llm import writer_for
 from bot.worker import Worker
 from training.registry import hub_reachable
 
@@ -81,7 +82,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None, client: We
                                predict_limit=RateLimiter(settings.predictions_per_minute))
     tutor = TutorService(db, clock, course.content_dir, settings.index_dir,
                          limit=RateLimiter(settings.questions_per_minute), admins=settings.admins,
-                         questions_channel=settings.questions_channel, next_lesson=learning.next_lesson_id)
+                         questions_channel=settings.questions_channel, next_lesson=learning.next_lesson_id,
+                         jobs=jobs, writer=writer_for(settings))
     return Services(settings=settings, db=db, clock=clock, client=client, clients=clients, users=users,
                     course=course, learning=learning, drips=drips, drip_sender=drip_sender, jobs=jobs,
                     lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune, tutor=tutor,

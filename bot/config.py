@@ -48,6 +48,10 @@ class Settings:
     tutor_index_dir: Path | None = None  # the tutor's course index (default: <data dir>/tutor-index)
     questions_per_minute: int = 6  # questions to the tutor per learner
     questions_channel: str | None = None  # where questions the course does not cover go (else the admins' DMs)
+    llm_base_url: str | None = None  # an OpenAI-compatible endpoint: the tutor writes short answers (off: extractive)
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_seconds: float = 8.0
 
     @property
     def db_url(self) -> str:
@@ -153,6 +157,12 @@ def load_settings(env: dict | None = None) -> Settings:
         hub_datasets_allowed(get("TUTOR_HUB_DATASETS") or "")
     except ValueError as error:
         raise ConfigError(f"TUTOR_HUB_DATASETS holds {error} (or `*` for any).") from None
+    llm_url, llm_model = get("TUTOR_LLM_BASE_URL"), get("TUTOR_LLM_MODEL")
+    if llm_url and not re.match(r"https?://[^/\s]+", llm_url):
+        raise ConfigError(f"TUTOR_LLM_BASE_URL={llm_url!r} is not an http(s) URL, e.g. http://127.0.0.1:8000/v1")
+    if bool(llm_url) != bool(llm_model):
+        missing = "TUTOR_LLM_MODEL" if llm_url else "TUTOR_LLM_BASE_URL"
+        raise ConfigError(f"{missing} is not set: generative answers need both TUTOR_LLM_BASE_URL and TUTOR_LLM_MODEL.")
     return Settings(
         bot_token=bot_token,
         signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -178,6 +188,10 @@ def load_settings(env: dict | None = None) -> Settings:
         tutor_index_dir=Path(get("TUTOR_INDEX_DIR")) if get("TUTOR_INDEX_DIR") else None,
         questions_per_minute=int(_number(env, "TUTOR_QUESTIONS_PER_MINUTE", 6, 1)),
         questions_channel=_channel_id(get("TUTOR_QUESTIONS_CHANNEL")),
+        llm_base_url=llm_url,
+        llm_model=llm_model,
+        llm_api_key=get("TUTOR_LLM_API_KEY"),
+        llm_timeout_seconds=_number(env, "TUTOR_LLM_TIMEOUT_SECONDS", 8.0, 0.5),
     )
 
 

@@ -117,7 +117,9 @@ def results_message(job, result: dict, plots_follow: bool = True) -> dict:
              "(Posted after a restart: the plots stayed with the worker.)")
     blocks.append(context(f"{plots} The model is saved with "
                           "`save_pretrained` and loads with `pipeline(\"text-classification\", model=path)`."))
-    blocks.append(actions_block(actions.TryModel(owner=job.user_id, job=job.id).button("Try it", style="primary")))
+    blocks.append(actions_block(actions.TryModel(owner=job.user_id, job=job.id).button("Try it", style="primary"),
+                                actions.AskAbout(owner=job.user_id, job=job.id).button("Ask about this")))
+    blocks.append(context("Questions about this run? Reply in this thread or press *Ask about this*."))
     return message(f"Fine-tune #{job.id}: accuracy {_pct(acc)}, macro-F1 {_pct(f1)}", blocks)
 
 

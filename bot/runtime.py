@@ -48,6 +48,7 @@ class BotRuntime:
 
     def start(self) -> "BotRuntime":
         self.sender.start()
+        self.services.tutor.warm()  # the index opens in the background: the first question is fast
         if self._start_scheduler:
             from apscheduler.schedulers.background import BackgroundScheduler
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot import blocks
-from bot.actions import AskAdmins, OpenLesson, TutorFeedback
+from bot.actions import ASK_MODAL, ASK_QUESTION, INPUT_ACTION, AskAdmins, OpenLesson, TutorFeedback
 from bot.slack import escape
 
 MENTION = re.compile(r"<([!@#][^>]*)>")
@@ -19,8 +19,11 @@ def defuse(text: str) -> str:
     return MENTION.sub(lambda m: f"&lt;{m.group(1)}&gt;", text or "")
 
 
-def answer_message(answer, question_id: int, owner: str) -> dict:
-    parts = [blocks.section(answer.text)]
+def answer_message(answer, question_id: int, owner: str, asked: str | None = None) -> dict:
+    """The answer; `asked` (a question typed in the modal, which the thread does not show) is repeated
+    above it, escaped."""
+    parts = [blocks.context(f"❓ _{escape(' '.join(asked.split())[:280])}_")] if asked else []
+    parts.append(blocks.section(answer.text))
     elements = []
     if answer.citations:
         parts.append(blocks.context("📚 " + "  ·  ".join(c.label() for c in answer.citations)))
@@ -36,6 +39,29 @@ def answer_message(answer, question_id: int, owner: str) -> dict:
         parts.append(blocks.actions(*elements))
     summary = "The tutor's answer" if answer.in_scope else "The course does not cover that"
     return blocks.message(summary, parts)
+
+
+THINKING = "🤔 Thinking…"
+
+
+def thinking_message() -> dict:
+    """Posted when an answer takes over a second; the answer then replaces it in place."""
+    return blocks.message(THINKING, [blocks.context(THINKING)])
+
+
+def ask_modal(about: str, private_metadata: str) -> dict:
+    """"Ask about this": one question about `about` (a lesson or a run), answered in that message's thread."""
+    return {
+        "type": "modal", "callback_id": ASK_MODAL, "private_metadata": private_metadata,
+        "title": blocks.plain("Ask the tutor"), "submit": blocks.plain("Ask"), "close": blocks.plain("Cancel"),
+        "blocks": [
+            blocks.context(f"About {escape(about)[:200]}. The answer comes in this message's thread."),
+            {"type": "input", "block_id": ASK_QUESTION, "label": blocks.plain("Your question"),
+             "element": {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True,
+                         "max_length": 2000,
+                         "placeholder": blocks.plain("e.g. why is my macro-F1 lower than accuracy?")}},
+        ],
+    }
 
 
 def admin_post(user_id: str, question: str) -> dict:

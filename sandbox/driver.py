@@ -122,8 +122,12 @@ class Workspace:
     def open_home(self, user: str) -> Delivery:
         return self._interactions.open_home(user)
 
-    def send_dm(self, user: str, text: str) -> Delivery:
-        return self._interactions.send_dm(user, text)
+    def send_dm(self, user: str, text: str, thread_ts: str | None = None) -> Delivery:
+        return self._interactions.send_dm(user, text, thread_ts)
+
+    def say(self, user: str, channel: str, text: str, thread_ts: str | None = None) -> tuple[dict, Delivery | None]:
+        """The person writes in a channel (or a thread); mentioning the bot sends `app_mention`."""
+        return self._interactions.say(user, channel, text, thread_ts)
 
     def upload_file(self, user: str, name: str, data: bytes, channel: str | None = None,
                     text: str = "") -> tuple[dict, list[Delivery]]:

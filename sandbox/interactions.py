@@ -8,6 +8,7 @@ bot's ack says (an ephemeral reply to a slash command, a view_submission `respon
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sandbox import payloads, viewstack
@@ -205,14 +206,30 @@ class Interactions:
             fields["view"] = home
         return self.event("app_home_opened", user, **fields)
 
-    def send_dm(self, user: str, text: str) -> Delivery:
-        """The person writes to the bot in their DM: stored (escaped, as Slack does), then a
-        `message.im` event."""
+    def send_dm(self, user: str, text: str, thread_ts: str | None = None) -> Delivery:
+        """The person writes to the bot in their DM (in a thread with `thread_ts`): stored (escaped, as
+        Slack does), then a `message.im` event, carrying `thread_ts` for a reply."""
         channel_id = self.state.dm_channel_id(user)
         text = payloads.slack_escape(text)
-        stored = self.state.add_message(channel_id, user_message(user, text))
+        stored = self.state.add_message(channel_id, {**user_message(user, text),
+                                                     **({"thread_ts": thread_ts} if thread_ts else {})})
+        extra = {"thread_ts": stored["thread_ts"]} if stored.get("thread_ts") else {}
         return self.event("message", user, channel=channel_id, text=text, ts=stored["ts"],
-                          channel_type="im", team=self.state.team["id"])
+                          channel_type="im", team=self.state.team["id"], **extra)
+
+    def say(self, user: str, channel_id: str, text: str, thread_ts: str | None = None) -> tuple[dict, Delivery | None]:
+        """The person writes in a channel (in a thread with `thread_ts`). The app subscribes to DMs
+        and mentions only: an `app_mention` event goes out when the text mentions the bot (typed as
+        `<@U0BOT>` or `@Finetune Tutor`), as Slack sends it; nothing otherwise."""
+        text = payloads.slack_escape(text)
+        text = re.sub(r"&lt;@U0BOT&gt;|@Finetune Tutor\b", "<@U0BOT>", text, flags=re.IGNORECASE)
+        stored = self.state.add_message(channel_id, {**user_message(user, text),
+                                                     **({"thread_ts": thread_ts} if thread_ts else {})})
+        if "<@U0BOT>" not in text:
+            return stored, None
+        extra = {"thread_ts": stored["thread_ts"]} if stored.get("thread_ts") else {}
+        return stored, self.event("app_mention", user, channel=channel_id, text=text, ts=stored["ts"],
+                                  team=self.state.team["id"], **extra)
 
     def upload_file(self, user: str, name: str, data: bytes, channel: str | None = None,
                     text: str = "") -> tuple[dict, list[Delivery]]:

@@ -133,10 +133,48 @@ class WorkspaceState:
             record = copy.deepcopy(record)
             record.setdefault("ts", self.ids.new_ts())
             record["channel"] = channel_id
+            parent = self._thread_parent(channel_id, record)
             self.messages.setdefault(channel_id, []).append(record)
             stored = copy.deepcopy(record)
         self.notify("message", {"action": "added", "channel": channel_id, "ts": stored["ts"]})
+        if parent is not None:
+            self.notify("message", {"action": "updated", "channel": channel_id, "ts": parent})
         return stored
+
+    def _thread_parent(self, channel_id: str, record: dict) -> str | None:
+        """A reply (`thread_ts`) joins its thread as Slack does: a reply to a reply goes under the
+        thread's parent; the reply gets `parent_user_id`; the parent gets `thread_ts` (its own ts),
+        `reply_count`, `reply_users`, `reply_users_count` and `latest_reply`. The parent's ts, or None."""
+        thread_ts = record.get("thread_ts")
+        if not thread_ts or thread_ts == record["ts"]:
+            return None
+        parent = self._find(channel_id, thread_ts)
+        if parent is None:
+            return None
+        if parent.get("thread_ts") and parent["thread_ts"] != parent["ts"]:
+            parent = self._find(channel_id, parent["thread_ts"]) or parent
+        record["thread_ts"] = parent["ts"]
+        if parent.get("user"):
+            record["parent_user_id"] = parent["user"]
+        users = parent.setdefault("reply_users", [])
+        if record.get("user") and record["user"] not in users:
+            users.append(record["user"])
+        parent.update(thread_ts=parent["ts"], reply_count=parent.get("reply_count", 0) + 1,
+                      reply_users_count=len(users), latest_reply=record["ts"])
+        return parent["ts"]
+
+    def thread(self, channel_id: str, ts: str) -> list[dict] | None:
+        """The thread `ts` belongs to (its parent or any reply): parent first, then replies in time
+        order, ephemerals left out; None when there is no such message."""
+        with self.lock:
+            found = self._find(channel_id, ts)
+            if found is None:
+                return None
+            root = found.get("thread_ts") or found["ts"]
+            messages = [copy.deepcopy(m) for m in self.messages.get(channel_id, [])
+                        if not m.get("is_ephemeral") and (m["ts"] == root or m.get("thread_ts") == root)]
+        messages.sort(key=lambda m: (m["ts"] != root, float(m["ts"])))
+        return messages
 
     def _find(self, channel_id: str, ts: str) -> dict | None:
         for record in self.messages.get(channel_id, []):

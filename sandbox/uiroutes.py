@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sandbox.delivery import Delivery
-from sandbox.messages import user_message
-from sandbox.payloads import slack_escape
 from sandbox.people import user_object
 
 if TYPE_CHECKING:
@@ -102,15 +100,15 @@ def _commands(sandbox: "SandboxServer", query: dict) -> dict:
 
 
 def _say(sandbox: "SandboxServer", args: dict) -> dict:
-    """A person writes in a channel; the app subscribes to DMs only, so no event goes out."""
+    """A person writes in a channel (or a thread of it); a mention of the bot is an `app_mention`."""
     user, text = args["user"], args["text"]
     if sandbox.state.person(user) is None:
         raise LookupError(f"no user {user!r} in the sandbox")
     channel_id = sandbox.state.resolve_channel(args.get("channel") or "")
     if channel_id is None:
         raise ValueError(f"unknown channel {args.get('channel')!r}")
-    stored = sandbox.state.add_message(channel_id, user_message(user, slack_escape(text)))
-    return {"ok": True, "channel": channel_id, "ts": stored["ts"]}
+    stored, delivery = sandbox.interactions.say(user, channel_id, text, args.get("thread_ts") or None)
+    return {"ok": True, "channel": channel_id, "ts": stored["ts"], **(summary(delivery) or {})}
 
 
 def file_for_page(sandbox: "SandboxServer", file_id: str) -> tuple[dict, bytes] | None:
@@ -142,7 +140,7 @@ _ACTIONS = {
     "submit": lambda s, a: summary(s.interactions.submit_view(a["user"], a["view_id"], a.get("values"))),
     "close": lambda s, a: summary(s.interactions.close_view(a["user"])),
     "home": lambda s, a: summary(s.interactions.open_home(a["user"])),
-    "dm": lambda s, a: summary(s.interactions.send_dm(a["user"], a["text"])),
+    "dm": lambda s, a: summary(s.interactions.send_dm(a["user"], a["text"], a.get("thread_ts") or None)),
     "say": _say,
     "bot_url": _set_bot_url,
 }

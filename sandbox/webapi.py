@@ -86,6 +86,7 @@ class WebApi:
             "conversations.open": self.conversations_open,
             "conversations.info": self.conversations_info,
             "conversations.history": self.conversations_history,
+            "conversations.replies": self.conversations_replies,
             "users.info": self.users_info,
             "views.open": self.views_open,
             "views.push": self.views_push,
@@ -236,7 +237,7 @@ class WebApi:
             raise ApiError("invalid_limit") from None
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         found = [m for m in self.state.list_messages(channel_id, include_ephemeral=False)
-                 if oldest < float(m["ts"]) < latest and not m.get("thread_ts")]
+                 if oldest < float(m["ts"]) < latest and m.get("thread_ts", m["ts"]) == m["ts"]]
         found.reverse()
         messages = []
         for message in found[:limit]:
@@ -245,6 +246,36 @@ class WebApi:
                 public.pop("metadata", None)
             messages.append(public)
         return {"messages": messages, "has_more": len(found) > limit, "pin_count": 0,
+                "response_metadata": {"next_cursor": ""}}
+
+    def conversations_replies(self, args: dict) -> dict:
+        """A thread, as Slack documents it: `ts` is its parent or any reply; the parent comes first,
+        then the replies oldest first, between `oldest` and `latest` (`inclusive` keeps those two),
+        at most `limit`; metadata only with include_all_metadata; `thread_not_found` otherwise."""
+        channel_id = self._channel(args)
+        thread = self.state.thread(channel_id, str(args.get("ts") or ""))
+        if thread is None:
+            raise ApiError("thread_not_found")
+        try:
+            limit = max(1, min(int(args.get("limit") or 1000), 1000))
+        except ValueError:
+            raise ApiError("invalid_limit") from None
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or 9e12)
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+
+        def within(ts: float) -> bool:
+            return oldest <= ts <= latest if inclusive else oldest < ts < latest
+
+        parent, replies = thread[0], [m for m in thread[1:] if within(float(m["ts"]))]
+        shown = [parent] + replies
+        messages = []
+        for message in shown[:limit]:
+            public = public_message(message)
+            if not with_metadata:
+                public.pop("metadata", None)
+            messages.append(public)
+        return {"messages": messages, "has_more": len(shown) > limit,
                 "response_metadata": {"next_cursor": ""}}
 
     def _own_message(self, args: dict, refusal: str) -> tuple[str, str]:

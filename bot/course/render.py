@@ -61,13 +61,15 @@ def render_page(lesson: Lesson, course: Course, page_index: int, owner: str) -> 
     total = len(bodies)
     page_label = f"Page {page_index + 1} of {total}"
     blocks = list(bodies[page_index])
+    ask = actions.AskAbout(owner=owner, lesson=lesson.id)
     if page_index < total - 1:
         blocks.append(bk.context(page_label))
         more = actions.ContinueLesson(owner=owner, lesson=lesson.id, page=page_index + 1)
-        blocks.append(bk.actions(more.button("Continue ▸", style="primary")))
+        blocks.append(bk.actions(more.button("Continue ▸", style="primary"), ask.button("Ask about this")))
     else:
         questions = len(lesson.quiz)
         blocks.append(bk.context(f"{page_label} · Next: a quiz of {questions} questions, one at a time."))
+        blocks.append(bk.actions(ask.button("Ask about this")))
     return {"text": f"{lesson.header} ({page_label.lower()})", "blocks": blocks}
 
 

@@ -64,6 +64,13 @@ class JobService:
         with self.db.session() as session:
             return session.get(FinetuneJob, job_id)
 
+    def by_message(self, team_id: str, user_id: str, channel: str, message_ts: str) -> int | None:
+        """The id of this learner's job whose (progress) message is `message_ts` in `channel`."""
+        with self.db.session() as session:
+            return session.scalars(select(FinetuneJob.id).where(
+                FinetuneJob.team_id == team_id, FinetuneJob.user_id == user_id,
+                FinetuneJob.channel == channel, FinetuneJob.message_ts == message_ts)).first()
+
     def for_user(self, team_id: str, user_id: str, limit: int = 10, offset: int = 0,
                  states: tuple[str, ...] | None = None) -> list[FinetuneJob]:
         """The learner's jobs, newest first (`offset` skips that many, for paging)."""

@@ -3,7 +3,9 @@ limits, and the way a question the course does not cover goes to the admins and 
 
 from __future__ import annotations
 
+import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import or_, select
@@ -12,17 +14,32 @@ from bot.clock import Clock
 from bot.services.ratelimit import RateLimiter
 from bot.store import Database
 from bot.store.models import TutorQuestion
+from bot.tutor.runs import RunFacts, run_facts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AskContext:
+    """What a question is about: a lesson (asked under its page) or one of the asker's runs."""
+
+    lesson: str | None = None
+    job: int | None = None
 
 
 class TutorService:
     def __init__(self, db: Database, clock: Clock, content_dir: Path, index_dir: Path, *,
-                 limit: RateLimiter, admins, questions_channel: str | None, next_lesson):
+                 limit: RateLimiter, admins, questions_channel: str | None, next_lesson, jobs,
+                 writer=None, thinking_after: float = 1.0):
         self.db, self.clock = db, clock
         self.content_dir, self.index_dir = content_dir, index_dir
         self.limit = limit
         self.notice_limit = RateLimiter(1)  # one "slow down" reply a minute, not one per refused question
         self.admins, self.questions_channel = admins, questions_channel
         self.next_lesson = next_lesson  # (team, user) -> lesson id | None
+        self.jobs = jobs  # JobService: a question about a run reads the run's result
+        self.writer = writer  # bot.tutor.llm.AnswerWriter when TUTOR_LLM_* are set: generated answers
+        self.thinking_after = thinking_after  # seconds before a "thinking…" message is posted
         self._tutor = None
         self._lock = threading.Lock()
 
@@ -37,10 +54,66 @@ class TutorService:
                 self._tutor = open_tutor(self.content_dir, self.index_dir)
             return self._tutor
 
+    def warm(self) -> threading.Thread:
+        """Open the index in the background (the bot's start), so the first question is answered fast."""
+        def run():
+            try:
+                self.tutor
+            except Exception:  # noqa: BLE001 - the first question tries again and reports it
+                log.warning("could not open the tutor's index at start", exc_info=True)
+
+        thread = threading.Thread(target=run, name="tutor-warm", daemon=True)
+        thread.start()
+        return thread
+
+    def context_of(self, client, team_id: str, user_id: str, channel: str, thread_ts: str) -> AskContext:
+        """What a question in the thread under `thread_ts` is about: the asker's run whose message or
+        result that is, or the lesson whose page it is (read from the parent's "Ask about this" button),
+        else nothing. Best effort: a Slack error means no context, never a failed answer."""
+        from bot.actions import AskAbout
+
+        job = self.jobs.by_message(team_id, user_id, channel, thread_ts)
+        if job is not None:
+            return AskContext(job=job)
+        try:
+            page = client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
+        except Exception as error:  # noqa: BLE001 - SlackApiError or network: answer without context
+            log.info("no thread parent for %s/%s: %r", channel, thread_ts, error)
+            return AskContext()
+        parent = next((m for m in page.get("messages") or [] if m.get("ts") == thread_ts), None)
+        for block in (parent or {}).get("blocks") or []:
+            for element in block.get("elements") or [] if block.get("type") == "actions" else []:
+                if element.get("action_id") != AskAbout.ACTION:
+                    continue
+                click = AskAbout.decode(element)
+                if click is None or click.owner != user_id:
+                    return AskContext()
+                return self.context_for(team_id, user_id, click.lesson, click.job)
+        return AskContext()
+
+    def context_for(self, team_id: str, user_id: str, lesson: str | None, job: int | None) -> AskContext:
+        """An "Ask about this" context, checked: the run must be the asker's own."""
+        if job:
+            row = self.jobs.get(job)
+            if row is not None and row.team_id == team_id and row.user_id == user_id:
+                return AskContext(job=row.id)
+            return AskContext()
+        return AskContext(lesson=lesson or None)
+
     def ask(self, team_id: str, user_id: str, text: str, *, channel: str | None, thread_ts: str | None,
-            lesson: str | None = None):
-        """The answer and the stored question's id (0 for an empty question, which is not stored)."""
-        answer = self.tutor.ask(text, lesson=lesson, next_lesson=self.next_lesson(team_id, user_id))
+            lesson: str | None = None, job: int | None = None):
+        """The answer and the stored question's id (0 for an empty question, which is not stored). With
+        `job` (one of the asker's runs) the answer starts from the run's numbers; with `lesson` it
+        prefers that lesson's passages."""
+        facts = RunFacts()
+        if job:
+            row = self.jobs.get(job)
+            if row is not None and row.team_id == team_id and row.user_id == user_id:
+                facts = run_facts(row.id, row.result)
+        answer = self.tutor.ask(text, lesson=lesson, next_lesson=self.next_lesson(team_id, user_id),
+                                run_facts=facts.facts or None, run_terms=facts.terms)
+        if self.writer is not None:
+            answer = self.writer.write(text, answer)
         if answer.kind == "empty":
             return answer, 0
         with self.db.session() as session:

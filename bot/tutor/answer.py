@@ -48,6 +48,8 @@ class Answer:
     closest: list[str] = field(default_factory=list)  # lesson ids, when out of scope
     kind: str = "course"  # course | declined | next | empty | run
     generated: bool = False
+    sources: list = field(default_factory=list)  # the quoted passages (for a generated answer's prompt)
+    run_facts: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"in_scope": self.in_scope, "answer": self.text,
@@ -114,7 +116,8 @@ class Tutor:
             parts.append(f"*{hit.passage.label()}*\n{quote(hit.passage.text)}")
         parts.append("_Try it yourself first: which part of this matches what you see? The lesson has the full "
                      "explanation and a quiz to check yourself._")
-        return Answer(True, "\n\n".join(parts), citations, kind="run" if run_facts else "course")
+        return Answer(True, "\n\n".join(parts), citations, kind="run" if run_facts else "course",
+                      sources=[h.passage for h in chosen], run_facts=list(run_facts or []))
 
     def _decline(self, closest: list[str]) -> Answer:
         text = "The course does not cover that, so I would rather not guess."

@@ -37,6 +37,7 @@ class Page {
     this.composer = new Composer($("composer"), this);
     this.refreshMessages = coalesced(() => this.loadMessages());
     this.refreshViews = coalesced(() => this.loadViews());
+    this.thread = null; // {channel, ts} of the thread open in the side panel
   }
 
   user() { return this.currentUser; }
@@ -51,6 +52,11 @@ class Page {
       item.addEventListener("click", () => this.go(item.dataset.place));
     }
     $("dev-toggle").addEventListener("click", () => this.dev.toggle());
+    $("thread-close").addEventListener("click", () => this.closeThread());
+    $("thread-send").addEventListener("click", () => this.sendThreadReply());
+    $("thread-input").addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); this.sendThreadReply(); }
+    });
     await Promise.all([this.loadWorkspace(), this.composer.loadCommands()]);
     this.listen();
     await this.go(this.place);
@@ -114,6 +120,7 @@ class Page {
     this.composer.setPlaceholder(place === "dm" ? "Message Finetune Tutor, or type / for commands"
       : "Message #general, or type / for commands");
     $("messages").replaceChildren();
+    this.closeThread();
     this.homeShown = null;
     if (home) {
       $("home").replaceChildren(Object.assign(document.createElement("div"), { className: "home-loading", textContent: "Opening App Home…" }));
@@ -132,7 +139,10 @@ class Page {
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
     const existing = new Map([...list.children].map((node) => [node.dataset.ts, node]));
     const wanted = [];
-    for (const record of answer.messages || []) {
+    const all = answer.messages || [];
+    this.showThread(all);
+    // replies live in their thread (the side panel), not in the channel
+    for (const record of all.filter((m) => !m.thread_ts || m.thread_ts === m.ts)) {
       const key = messageKey(record);
       let node = existing.get(record.ts);
       if (!node || node.dataset.key !== key) {
@@ -154,6 +164,43 @@ class Page {
       list.append(empty);
     }
     if (nearBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  /** Open the thread of `ts` in the side panel: its parent, then its replies, with a reply box. */
+  openThread(channel, ts) {
+    this.thread = { channel, ts };
+    $("thread-panel").classList.remove("hidden");
+    $("thread-panel").dataset.ts = ts;
+    this.refreshMessages();
+  }
+
+  closeThread() {
+    this.thread = null;
+    $("thread-panel").classList.add("hidden");
+    $("thread-list").replaceChildren();
+  }
+
+  showThread(records) {
+    if (!this.thread) return;
+    const root = this.thread.ts;
+    const inThread = records.filter((m) => m.ts === root || m.thread_ts === root);
+    const view = Object.create(this, { inThread: { value: true } });
+    const nodes = inThread.map((record) => renderMessage(record, view));
+    if (nodes.length > 1) nodes.splice(1, 0, Object.assign(document.createElement("div"), {
+      className: "thread-count", textContent: `${nodes.length - 1} ${nodes.length === 2 ? "reply" : "replies"}` }));
+    $("thread-list").replaceChildren(...nodes);
+  }
+
+  async sendThreadReply() {
+    const input = $("thread-input");
+    const text = input.value.trim();
+    if (!text || !this.thread) return;
+    input.value = "";
+    const { channel, ts } = this.thread;
+    const answer = channel.startsWith("D")
+      ? await postJson("dm", { user: this.currentUser, text, thread_ts: ts })
+      : await postJson("say", { user: this.currentUser, channel, text, thread_ts: ts });
+    this.reportDelivery(answer, "reply");
   }
 
   async loadViews() {

@@ -83,6 +83,13 @@ export function renderMessage(record, page) {
     builder.rel = "noopener noreferrer";
     body.append(el("div", "message-tools", [builder]));
   }
+  if (record.reply_count && page.openThread && !page.inThread) {
+    const count = record.reply_count;
+    const link = el("button", "thread-replies", [`${count} ${count === 1 ? "reply" : "replies"}`]);
+    link.type = "button";
+    link.addEventListener("click", () => page.openThread(record.channel, record.ts));
+    body.append(link);
+  }
   const node = el("div", `message ${record.is_ephemeral ? "ephemeral" : ""} ${isBot ? "from-bot" : ""}`, [avatar, body]);
   node.dataset.ts = record.ts;
   node.dataset.channel = record.channel || "";

@@ -88,9 +88,10 @@ def test_long_lesson_is_paged_with_continue_buttons(fixture_course):
     for index, page in enumerate(pages[:-1]):
         footer, button_row = page["blocks"][-2:]
         assert footer["elements"][0]["text"] == f"Page {index + 1} of {len(pages)}"
-        [button] = button_row["elements"]
+        [button, ask] = button_row["elements"]
         assert button["action_id"] == "lesson_continue" and button["style"] == "primary"
         assert json.loads(button["value"]) == {"l": "1.1", "p": index + 1, "u": OWNER}
+        assert ask["action_id"] == "tutor_ask_about" and json.loads(ask["value"]) == {"l": "1.1", "j": 0, "u": OWNER}
     assert render_page(lesson, fixture_course, 1, OWNER) == pages[1]
     with pytest.raises(IndexError):
         render_page(lesson, fixture_course, len(pages), OWNER)
@@ -105,9 +106,9 @@ def test_last_page_wraps_up_with_exercise_buttons_and_quiz_notice(fixture_course
         assert f"*{title}*" in text
     assert "<https://huggingface.co/learn/llm-course/chapter3/1|Hugging Face course, chapter 3>" in text
     buttons = [e for b in last["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["action_id"] for b in buttons] == ["exercise_run_0", "exercise_run_1"]
+    assert [b["action_id"] for b in buttons] == ["exercise_run_0", "exercise_run_1", "tutor_ask_about"]
     assert json.loads(buttons[1]["value"]) == {"l": "1.1", "args": "data=support_tickets check=yes", "u": OWNER}
-    assert "a quiz of 4 questions" in last["blocks"][-1]["elements"][0]["text"]
+    assert "a quiz of 4 questions" in last["blocks"][-2]["elements"][0]["text"]
 
 
 def test_quoted_channel_mention_is_escaped_on_the_page(fixture_course):

@@ -34,7 +34,8 @@ def ask_dm(t, user: str, text: str) -> tuple[dict, dict]:
     assert delivery.status == 200
     channel = t.ws.dm_channel(user)
     question = [m for m in t.ws.messages(channel) if m.get("user") == user][-1]
-    reply = t.wait(lambda: thread_replies(t.ws, channel, question["ts"]))[0]
+    # a slow first answer (the index opening) shows "thinking…" first, then is replaced in place
+    reply = t.wait(lambda: [m for m in thread_replies(t.ws, channel, question["ts"]) if "Thinking" not in m["text"]])[0]
     return question, reply
 
 

@@ -51,6 +51,29 @@ def test_threads_ephemerals_and_delete(client, ws):
     assert [m["text"] for m in ws.messages("C0GENERAL", include_ephemeral=False)] == ["parent"]
 
 
+def test_conversations_replies_and_thread_fields_as_slack_documents_them(client, ws):
+    parent = client.chat_postMessage(channel="C0GENERAL", text="parent",
+                                     metadata={"event_type": "e", "event_payload": {"k": 1}})
+    first = client.chat_postMessage(channel="C0GENERAL", text="one", thread_ts=parent["ts"])
+    second = client.chat_postMessage(channel="C0GENERAL", text="two", thread_ts=first["ts"])  # a reply to a reply
+    assert second["message"]["thread_ts"] == parent["ts"] and second["message"]["parent_user_id"] == "U0BOT"
+    thread = client.conversations_replies(channel="C0GENERAL", ts=first["ts"])  # any message of the thread
+    assert [m["text"] for m in thread["messages"]] == ["parent", "one", "two"]
+    head = thread["messages"][0]
+    assert (head["thread_ts"], head["reply_count"], head["reply_users"], head["latest_reply"]) == (
+        parent["ts"], 2, ["U0BOT"], second["ts"])
+    assert "metadata" not in head
+    assert client.conversations_replies(channel="C0GENERAL", ts=parent["ts"], include_all_metadata=True
+                                        )["messages"][0]["metadata"]["event_payload"] == {"k": 1}
+    limited = client.conversations_replies(channel="C0GENERAL", ts=parent["ts"], limit=1)
+    assert [m["text"] for m in limited["messages"]] == ["parent"] and limited["has_more"] is True
+    assert [m["text"] for m in client.conversations_replies(channel="C0GENERAL", ts=parent["ts"], oldest=first["ts"],
+                                                            inclusive=True)["messages"]] == ["parent", "one", "two"]
+    history = client.conversations_history(channel="C0GENERAL")["messages"]
+    assert [m["text"] for m in history] == ["parent"]  # replies stay in their thread
+    assert error_of(lambda: client.conversations_replies(channel="C0GENERAL", ts="1.000001")) == "thread_not_found"
+
+
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_message_errors(client, ws):
     assert error_of(lambda: client.chat_postMessage(channel="C0NOPE", text="x")) == "channel_not_found"

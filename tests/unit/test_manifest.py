@@ -40,7 +40,7 @@ def test_schema_rejects_a_broken_manifest(manifest):
 def test_manifest_matches_the_bot(manifest):
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
     assert commands == {"/lesson", "/progress", "/finetune"}
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) >= {"app_home_opened", "message.im", "file_shared"}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) >= {"app_home_opened", "message.im", "app_mention", "file_shared"}
     from bot.app import BOT_SCOPES
 
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)

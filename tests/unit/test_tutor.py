@@ -86,6 +86,11 @@ def test_answering_a_question_imports_no_torch(tmp_path):
     code = ("import sys; from bot.tutor.answer import open_tutor; from bot.course.loader import default_content_dir; "
             f"t = open_tutor(default_content_dir(), {str(tmp_path)!r}); a = t.ask('what is lora'); "
             "assert t.index.semantic and a.in_scope; "
+            "import handlers.ask, bot.tutor_views; from bot.tutor.runs import run_facts; "
+            "f = run_facts(1, {'metrics': {'accuracy': 0.9, 'macro_f1': 0.6}, "
+            "'training': {'loss_curve': {'validation': [[1, 0.5], [2, 0.6]]}}}); "
+            "r = t.ask('did it overfit?', run_facts=f.facts, run_terms=f.terms); "
+            "assert r.kind == 'run' and 'rose' in r.text; bot.tutor_views.answer_message(r, 1, 'U1', asked='x'); "
             "print([m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
