@@ -281,11 +281,13 @@ def make_worker(settings, jobs):
     from bot.finetune_request import sample_datasets
     from bot.services.finetune_data import DataResolver
     from bot.services.job_messages import JobMessages
+    from bot.services.run_questions import RunQuestionService
     from bot.slack import Clients
     from bot.worker import Worker
 
     clients = Clients(settings.api_url, settings.bot_token or "xoxb-x", None)
-    return Worker(settings=settings, jobs=jobs, clients=clients, messages=JobMessages(jobs, clients),
+    messages = JobMessages(jobs, clients, RunQuestionService(jobs.db, jobs.clock))
+    return Worker(settings=settings, jobs=jobs, clients=clients, messages=messages,
                   resolver=DataResolver(sample_datasets(default_content_dir()), settings.uploads_dir))
 
 

@@ -224,3 +224,34 @@ class TutorQuestion(Base):
         Index("ix_tutor_questions_team", "team_id", "created_at"),
         Index("ix_tutor_questions_admin_post", "admin_channel", "admin_ts"),
     )
+
+
+class RunQuestion(Base):
+    """A quiz question about a learner's own finished run (built by `bot.run_questions`), and its first
+    answer: scored apart from lesson quizzes. A missed one becomes a review item whose `lesson_id` is
+    `run:<job id>` and whose `question_id` is this row's `question_id`."""
+
+    __tablename__ = "run_questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    job_id: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(32))
+    prompt: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+    answer: Mapped[int] = mapped_column(Integer)
+    explanation: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    choice: Mapped[int | None] = mapped_column(Integer)  # the first answer; set once
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("job_id", "question_id", name="uq_run_question"),
+        Index("ix_run_questions_owner", "team_id", "user_id"),
+    )
+
+
+RUN_REVIEW_PREFIX = "run:"  # review_items.lesson_id of a run question: "run:<job id>"

@@ -68,8 +68,10 @@ def test_try_it_checks_the_jobs_workspace_not_only_its_user(db, tmp_path, monkey
     clients = _Clients()
     from bot.services.finetune_data import DataResolver
     from bot.services.job_messages import JobMessages
+    from bot.services.run_questions import RunQuestionService
 
-    runner = worker.Worker(settings=settings, jobs=jobs, clients=clients, messages=JobMessages(jobs, clients),
+    runner = worker.Worker(settings=settings, jobs=jobs, clients=clients,
+                           messages=JobMessages(jobs, clients, RunQuestionService(db, CLOCK)),
                            resolver=DataResolver({}, tmp_path))
     import training.predict
 
