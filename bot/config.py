@@ -48,6 +48,7 @@ class Settings:
     tutor_index_dir: Path | None = None  # the tutor's course index (default: <data dir>/tutor-index)
     questions_per_minute: int = 6  # questions to the tutor per learner
     questions_channel: str | None = None  # where questions the course does not cover go (else the admins' DMs)
+    announce_channel: str | None = None  # where challenges are announced (start, weekly, end); none: not posted
 
     @property
     def db_url(self) -> str:
@@ -178,12 +179,13 @@ def load_settings(env: dict | None = None) -> Settings:
         tutor_index_dir=Path(get("TUTOR_INDEX_DIR")) if get("TUTOR_INDEX_DIR") else None,
         questions_per_minute=int(_number(env, "TUTOR_QUESTIONS_PER_MINUTE", 6, 1)),
         questions_channel=_channel_id(get("TUTOR_QUESTIONS_CHANNEL")),
+        announce_channel=_channel_id(get("TUTOR_ANNOUNCE_CHANNEL"), "TUTOR_ANNOUNCE_CHANNEL"),
     )
 
 
-def _channel_id(value: str | None) -> str | None:
+def _channel_id(value: str | None, name: str = "TUTOR_QUESTIONS_CHANNEL") -> str | None:
     if value is None:
         return None
     if not re.fullmatch(r"[CG][A-Z0-9]{2,20}", value):
-        raise ConfigError(f"TUTOR_QUESTIONS_CHANNEL={value!r} must be a channel id such as C0123ABCD (not a name).")
+        raise ConfigError(f"{name}={value!r} must be a channel id such as C0123ABCD (not a name).")
     return value

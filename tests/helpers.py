@@ -287,8 +287,12 @@ def make_worker(settings, jobs):
 
     clients = Clients(settings.api_url, settings.bot_token or "xoxb-x", None)
     messages = JobMessages(jobs, clients, RunQuestionService(jobs.db, jobs.clock))
+    from bot.services import build_challenges
+
+    samples = sample_datasets(default_content_dir())
     return Worker(settings=settings, jobs=jobs, clients=clients, messages=messages,
-                  resolver=DataResolver(sample_datasets(default_content_dir()), settings.uploads_dir))
+                  resolver=DataResolver(samples, settings.uploads_dir),
+                  challenges=build_challenges(settings, jobs.db, jobs.clock, samples))
 
 
 def sample_request(text: str = "data=support_tickets", hub_online: bool = False) -> dict:

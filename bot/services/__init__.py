@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.course.loader import default_content_dir
 from bot.finetune_request import RequestParser, sample_datasets
 from bot.queue import Queues
+from bot.services.challenges import ChallengeService
 from bot.services.course import CourseService
 from bot.services.drip_lessons import DripLessons
 from bot.services.drip_sender import DripSender
@@ -58,6 +59,7 @@ class Services:
     tutor: TutorService
     runs: RunService
     run_questions: RunQuestionService
+    challenges: ChallengeService
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None,
@@ -82,13 +84,15 @@ def build_services(settings: Settings, *, clock: Clock | None = None, client: We
                                resolver=resolver, messages=messages, dm=lessons.dm, clock=clock,
                                check_limit=RateLimiter(settings.checks_per_minute),
                                predict_limit=RateLimiter(settings.predictions_per_minute))
+    challenges = build_challenges(settings, db, clock, course.sample_datasets())
     tutor = TutorService(db, clock, course.content_dir, settings.index_dir,
                          limit=RateLimiter(settings.questions_per_minute), admins=settings.admins,
                          questions_channel=settings.questions_channel, next_lesson=learning.next_lesson_id)
     return Services(settings=settings, db=db, clock=clock, client=client, clients=clients, users=users,
                     course=course, learning=learning, drips=drips, drip_sender=drip_sender, jobs=jobs,
                     lessons=lessons, once=Once(db, clock), queues=queues, finetune=finetune, tutor=tutor,
-                    runs=RunService(jobs=jobs, queues=queues, dm=lessons.dm), run_questions=run_questions)
+                    runs=RunService(jobs=jobs, queues=queues, dm=lessons.dm), run_questions=run_questions,
+                    challenges=challenges)
 
 
 def build_worker(settings: Settings, *, db: Database | None = None, clock: Clock | None = None) -> Worker:
@@ -100,7 +104,13 @@ def build_worker(settings: Settings, *, db: Database | None = None, clock: Clock
     samples = sample_datasets(settings.content_dir or default_content_dir())
     messages = JobMessages(jobs, clients, RunQuestionService(db, clock))
     return Worker(settings=settings, jobs=jobs, clients=clients, messages=messages,
-                  resolver=DataResolver(samples, settings.uploads_dir))
+                  resolver=DataResolver(samples, settings.uploads_dir),
+                  challenges=build_challenges(settings, db, clock, samples))
+
+
+def build_challenges(settings: Settings, db: Database, clock: Clock, samples) -> ChallengeService:
+    return ChallengeService(db, clock, samples=samples, folder=settings.data_dir / "challenges",
+                            announce_channel=settings.announce_channel)
 
 
 def build_queues(settings: Settings) -> Queues:
