@@ -61,3 +61,4 @@ def test_every_number_in_a_prompt_comes_from_the_run():
     for question in [question_f1_gap(subject), question_overfit(subject), question_baseline(subject)]:
         for number in re.findall(r"\d+(?:\.\d+)?", question.prompt):
             assert number in allowed, (number, question.prompt)
+
