@@ -193,6 +193,20 @@ class PickRuns(OwnedClick):
 
 
 @dataclass(frozen=True)
+class RunQuestionAnswer(OwnedClick):
+    """A choice on a question about the learner's own run (`question` is the run_questions row id)."""
+
+    ACTION: ClassVar[str] = "run_question_answer"
+    INDEXED: ClassVar[bool] = True
+    WIRE: ClassVar[dict] = {"question": "q", "choice": "c", "owner": "u"}
+    question: int = 0
+    choice: int = 0
+
+    def valid(self) -> bool:
+        return self.question > 0 and self.choice >= 0
+
+
+@dataclass(frozen=True)
 class StartCourse(Click):
     """App Home's "Start the course" / "Continue learning"; Home is the clicker's own."""
 

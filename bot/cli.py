@@ -241,6 +241,45 @@ def ask(question: str, lesson_id: str | None, as_json: bool) -> None:
     click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
 
 
+@cli.group()
+def runs() -> None:
+    """Learners' fine-tune runs."""
+
+
+@runs.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--team", "team_id", default=None, help="Only this workspace's runs (a team id).")
+@click.option("--user", "user_id", default=None, help="Only this learner's runs (a user id; needs --team).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+def runs_export(fmt: str, team_id: str | None, user_id: str | None, out: Path | None) -> None:
+    """Every run (oldest first) as CSV or JSON lines, for tracking experiments elsewhere."""
+    from sqlalchemy import select
+
+    from bot.runs_export import export
+    from bot.store import Database
+    from bot.store.models import FinetuneJob
+
+    if user_id and not team_id:
+        raise click.ClickException("--user needs --team: user ids are per workspace.")
+    database = Database(_settings().db_url)
+    query = select(FinetuneJob).order_by(FinetuneJob.id)
+    if team_id:
+        query = query.where(FinetuneJob.team_id == team_id)
+    if user_id:
+        query = query.where(FinetuneJob.user_id == user_id)
+    try:
+        with database.session() as session:
+            text = export(list(session.scalars(query)), fmt)
+    finally:
+        database.dispose()
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote the runs to {out}.", err=True)
+
+
 def _add_subcommands() -> None:
     from bot.course.cli import lessons
     from bot.finetune_cli import finetune

@@ -52,6 +52,7 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout_seconds: float = 8.0
+    announce_channel: str | None = None  # where challenges are announced (start, weekly, end); none: not posted
 
     @property
     def db_url(self) -> str:
@@ -192,12 +193,13 @@ def load_settings(env: dict | None = None) -> Settings:
         llm_model=llm_model,
         llm_api_key=get("TUTOR_LLM_API_KEY"),
         llm_timeout_seconds=_number(env, "TUTOR_LLM_TIMEOUT_SECONDS", 8.0, 0.5),
+        announce_channel=_channel_id(get("TUTOR_ANNOUNCE_CHANNEL"), "TUTOR_ANNOUNCE_CHANNEL"),
     )
 
 
-def _channel_id(value: str | None) -> str | None:
+def _channel_id(value: str | None, name: str = "TUTOR_QUESTIONS_CHANNEL") -> str | None:
     if value is None:
         return None
     if not re.fullmatch(r"[CG][A-Z0-9]{2,20}", value):
-        raise ConfigError(f"TUTOR_QUESTIONS_CHANNEL={value!r} must be a channel id such as C0123ABCD (not a name).")
+        raise ConfigError(f"{name}={value!r} must be a channel id such as C0123ABCD (not a name).")
     return value

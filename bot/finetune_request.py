@@ -183,6 +183,8 @@ class RequestParser:
             "examples per class).\n"
             "*Check first* — `check=yes` validates the data and reports problems without training.\n"
             "*Your runs* — `/finetune runs` lists them; `/finetune compare 12 15` compares two to four.\n"
+            "*Challenges* — `/finetune challenge` shows the leaderboards; admins open one with "
+            "`/finetune challenge new data=support_tickets metric=macro_f1 ends=2026-12-20`.\n"
             "Also: `/finetune status`, `/finetune cancel`."
         )
 

@@ -148,3 +148,49 @@ def compare_message(cmp: Comparison, plot_file_id: str | None = None, plot_note:
     elif plot_note:
         blocks.append(context(escape(plot_note)))
     return message(f"Comparing runs {ids}", blocks)
+
+
+# ----- questions about the learner's own run -----------------------------------------------------
+
+def run_question_block_id(question) -> str:
+    return f"runq_{question.id}"
+
+
+def run_question_blocks(question, owner: str) -> list[dict]:
+    """A question about a run (a `RunQuestion` row) and its choices as buttons."""
+    return [section(f"*{escape(question.prompt)}*"),
+            actions_block(*(actions.RunQuestionAnswer(owner=owner, question=question.id, choice=index).button(
+                choice, index=index) for index, choice in enumerate(question.choices)),
+                block_id=run_question_block_id(question))]
+
+
+def run_question_answered_blocks(question) -> list[dict]:
+    """The question with its (first) answer and the explanation, buttons gone."""
+    right = question.choices[question.answer]
+    verdict = "✅ Right" if question.correct else f"❌ Not quite — the answer is *{escape(right)}*"
+    return [section(f"*{escape(question.prompt)}*\nYou chose *{escape(question.choices[question.choice])}*. "
+                    f"{verdict}.\n{escape(question.explanation)}"
+                    + ("" if question.correct else "\n_It will come back in a review._"))]
+
+
+def run_questions_message(job_id: int, questions: list, owner: str) -> dict:
+    blocks = [section(f"🧪 *Questions about your run #{job_id}* — built from its own numbers. "
+                      "They count apart from lesson quizzes; `/progress` shows your score.")]
+    for question in questions:
+        blocks.extend(run_question_blocks(question, owner))
+    return message(f"Questions about your run #{job_id}", blocks)
+
+
+def run_question_after_answer(message_blocks: list[dict], question) -> list[dict] | None:
+    """The questions message with the answered question's prompt and buttons replaced; None when the
+    question's buttons are not in it (answered already: nothing to change)."""
+    block_id, blocks, replaced = run_question_block_id(question), [], False
+    for block in message_blocks:
+        if block.get("block_id") == block_id:
+            if blocks and blocks[-1].get("type") == "section":
+                blocks.pop()
+            blocks.extend(run_question_answered_blocks(question))
+            replaced = True
+        else:
+            blocks.append(block)
+    return blocks if replaced else None

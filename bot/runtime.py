@@ -42,9 +42,16 @@ class BotRuntime:
             self.sender.submit(claims)
             self.sender.submit_verifications(self.services.drips.claim_stale_sending())
             self.services.finetune.notify_reaped()
+            self._announce_challenges()
             return len(claims)
         finally:
             self._tick_lock.release()
+
+    def _announce_challenges(self) -> None:
+        try:  # a Slack or database error waits for the next tick; the drips above are not held up by it
+            self.services.challenges.tick(self.services.clients.for_team)
+        except Exception:
+            log.exception("challenge announcements failed; the next tick tries again")
 
     def start(self) -> "BotRuntime":
         self.sender.start()

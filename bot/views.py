@@ -68,6 +68,9 @@ def progress_blocks(summary, next_title: str | None) -> list[dict]:
         fields(f"*Quiz accuracy*\n{accuracy}", f"*Streak*\n🔥 {streak}", f"*Next lesson*\n{nxt}",
                f"*Fine-tune runs*\n{len(summary.runs)} recent"),
     ]
+    if summary.run_answered:
+        blocks.append(fields(f"*Questions about your runs*\n{summary.run_correct}/{summary.run_answered} right "
+                             "(scored apart from lesson quizzes)"))
     if summary.runs:
         lines = []
         for run in summary.runs:
@@ -93,13 +96,18 @@ def completion_message(lesson, score: int, questions: int, next_lesson, owner: s
     return message(f"Lesson {lesson.id} complete: {score}/{questions}", blocks)
 
 
-def review_message(course, reviews, owner: str) -> dict:
-    """A short "Review" block: missed questions asked again, apart from first-answer scores."""
+def _review_prompt(question) -> str:
+    prompt = inline(question.prompt) if question.markdown else escape(question.prompt)
+    return f"*{escape(question.source)}:* {prompt}"
+
+
+def review_message(reviews, owner: str) -> dict:
+    """A short "Review" block: missed questions (of lessons or about the learner's runs, each a
+    `DueReview` with its `ReviewQuestion`) asked again, apart from first-answer scores."""
     blocks = [section("🔁 *Review* — questions you missed earlier. Getting them right now makes them stick.")]
     for review in reviews:
-        lesson = course.lesson(review.lesson_id)
-        question = next(q for q in lesson.quiz if q.id == review.question_id)
-        blocks.append(section(f"*From lesson {lesson.id}:* {inline(question.prompt)}"))
+        question = review.question
+        blocks.append(section(_review_prompt(question)))
         blocks.append(actions_block(*(
             actions.ReviewAnswer(owner=owner, review=review.review_id, stage=review.stage, choice=index).button(
                 choice, index=index)
@@ -107,11 +115,13 @@ def review_message(course, reviews, owner: str) -> dict:
     return message("Review: questions you missed earlier", blocks)
 
 
-def review_answered_blocks(lesson, question, choice: int, correct: bool) -> list[dict]:
-    verdict = "✅ Right" if correct else f"❌ Not quite — the answer is *{escape(question.answer)}*"
-    return [section(f"*From lesson {lesson.id}:* {inline(question.prompt)}\n"
+def review_answered_blocks(question, choice: int, correct: bool) -> list[dict]:
+    """A review question (a `ReviewQuestion`) with its answer and explanation."""
+    verdict = "✅ Right" if correct else f"❌ Not quite — the answer is *{escape(question.choices[question.answer])}*"
+    explanation = to_mrkdwn(question.explanation) if question.markdown else escape(question.explanation)
+    return [section(f"{_review_prompt(question)}\n"
                     f"You chose *{escape(question.choices[choice])}*. {verdict}.\n"
-                    f"{to_mrkdwn(question.explanation)}"
+                    f"{explanation}"
                     + ("" if correct else "\n_It will come back in a few days._"))]
 
 

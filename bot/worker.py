@@ -15,10 +15,11 @@ import time
 
 from slack_sdk.errors import SlackApiError
 
-from bot import finetune_views
+from bot import challenge_views, finetune_views
 from bot.config import Settings
 from bot.finetune_request import FinetuneRequest
 from bot.run_limits import with_deadline
+from bot.services.challenges import ChallengeService, Entry
 from bot.services.finetune_data import DataResolver
 from bot.services.job_messages import JobMessages
 from bot.services.jobs import JobService
@@ -33,9 +34,9 @@ INTERNAL_ERROR = "Something went wrong inside the trainer; the operator can see 
 
 class Worker:
     def __init__(self, *, settings: Settings, jobs: JobService, clients: Clients, messages: JobMessages,
-                 resolver: DataResolver):
+                 resolver: DataResolver, challenges: ChallengeService):
         self.settings, self.jobs, self.clients = settings, jobs, clients
-        self.messages, self.resolver = messages, resolver
+        self.messages, self.resolver, self.challenges = messages, resolver, challenges
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 
     def run_finetune(self, job_id: int) -> None:
@@ -69,15 +70,68 @@ class Worker:
     def _train(self, job_id: int) -> None:
         from training.trainer import train
 
+        from pathlib import Path
+
         job = self.jobs.get(job_id)
         request = self._resolved(job)
+        entry = self._enter_challenge(job)
+        if entry is not None and entry.entered:  # train on the data minus the hidden split
+            request = request.resolved(Path(entry.challenge.train_path))
         config = request.train_config(str((self.settings.runs_dir / str(job_id) / "model").resolve()))
         config.max_example_epochs = self.settings.max_example_epochs
         should_stop = with_deadline(self._cancel_checker(job_id), self.settings.max_run_minutes * 60)
-        result = train(config, on_progress=self._progress_reporter(job_id), should_stop=should_stop).to_dict()
+        try:
+            result = train(config, on_progress=self._progress_reporter(job_id), should_stop=should_stop).to_dict()
+        except Exception:
+            if entry is not None and entry.entered:
+                self.challenges.record_score(entry.id, None)
+            raise
         model_dir = (result.get("paths") or {}).get("model_dir") or config.out_dir
         if self.jobs.transition(job_id, ("running",), "succeeded", result=result, progress=1.0, model_dir=str(model_dir)):
             self.messages.announce(job_id)
+            if entry is not None and entry.entered:
+                self.score_on_challenge(job_id, entry, str(model_dir))
+
+    def _enter_challenge(self, job) -> Entry | None:
+        """The open challenge this run takes part in; a run refused for scoring is told why, at once."""
+        entry = self.challenges.enter(job)
+        if entry is not None and not entry.entered and job.channel:
+            try:
+                self.clients.for_team(job.team_id).chat_postMessage(
+                    channel=job.channel, **challenge_views.refused_message(entry.challenge, job.id, entry.reason))
+            except SlackApiError as error:
+                log.warning("could not tell job %s's owner about the challenge: %s", job.id,
+                            error.response.get("error"))
+        return entry
+
+    def score_on_challenge(self, job_id: int, entry: Entry, model_dir: str) -> None:
+        """Score the run's model on the challenge's hidden split (which never leaves this process but as a
+        score), fill the challenge's baselines on it once, and tell the owner their score and place."""
+        from training.data import load_table
+        from training.metrics import classification_metrics
+        from training.predict import predict
+
+        challenge = entry.challenge
+        hidden = load_table(challenge.hidden_path)
+        predicted = [predict(model_dir, text)["label"] for text in hidden.texts]
+        labels = sorted(set(hidden.labels) | set(predicted))
+        score = float(classification_metrics(hidden.labels, predicted, labels)[challenge.metric])
+        if not challenge.baselines:
+            from training.baselines import majority_baseline, tfidf_baseline
+
+            train = load_table(challenge.train_path)
+            self.challenges.set_baselines(challenge.id, {
+                "majority": majority_baseline(train.labels, hidden.labels),
+                "tfidf_logreg": tfidf_baseline((train.texts, train.labels), (hidden.texts, hidden.labels))})
+        self.challenges.record_score(entry.id, score)
+        job = self.jobs.get(job_id)
+        board = self.challenges.leaderboard(challenge.id)
+        rank = next((i for i, s in enumerate(board, 1) if s.user_id == job.user_id), None)
+        try:
+            self.clients.for_team(job.team_id).chat_postMessage(
+                channel=job.channel, **challenge_views.scored_message(challenge, job_id, score, rank, len(board)))
+        except SlackApiError as error:
+            log.warning("could not tell job %s's challenge score: %s", job_id, error.response.get("error"))
 
     def _resolved(self, job) -> FinetuneRequest:
         """The job's request with its data on disk; jobs queued by the bot arrive resolved already."""

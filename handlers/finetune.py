@@ -10,7 +10,7 @@ from bot.files import UploadError, file_info
 from bot.finetune_request import RequestError
 from bot.services.ratelimit import too_often
 from bot.slack import escape, team_and_user
-from handlers import runs
+from handlers import challenges, runs
 from handlers.common import not_yours, own_click
 
 REQUEST_FIELDS = ("data", "model", "method", "epochs", "lr")  # the modal's block ids, named as the options
@@ -37,6 +37,10 @@ def finetune_command(ack, command, client, respond, services):
     if word == "compare":
         respond(response_type="ephemeral", text=runs.compare_reply(services, client, team_id, user_id,
                                                                      text[len(word):].strip()))
+        return
+    if word == "challenge":
+        respond(response_type="ephemeral", **challenges.challenge_reply(services, team_id, user_id,
+                                                                         text[len(word):].strip()))
         return
     if word == "cancel":
         rest = text[len(word):].strip().lstrip("#")

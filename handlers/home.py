@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import runs_views, tutor_views, views
 from bot.actions import ExportTeam, ShowSyllabus, StartCourse
 from bot.slack import team_and_user
+from handlers import challenges
 
 
 def publish_home(services, client, team_id: str, user_id: str, user=None, runs_page: int = 0) -> None:
@@ -19,6 +20,9 @@ def publish_home(services, client, team_id: str, user_id: str, user=None, runs_p
     listed = services.runs.page(team_id, user_id, runs_page)
     runs = runs_views.runs_blocks(listed.runs, listed.page, listed.has_more, user_id, "home")
     view = views.home_view(summary, next_title, entries, drip, user.tz, services.course.course, stats, runs)
+    board = challenges.home_blocks(services, team_id)  # names and scores only
+    if board:
+        view = {**view, "blocks": (view["blocks"] + board)[:100]}
     if stats is not None:  # admins also see the course's gaps: questions it did not cover, answers marked 👎
         view = {**view, "blocks": (view["blocks"] + tutor_views.gaps_blocks(services.tutor.gaps(team_id)))[:100]}
     client.views_publish(user_id=user_id, view=view)

@@ -42,9 +42,8 @@ def review_answered(ack, body, action, client, services):
     item = services.learning.review_item(answer.review)
     if item is None or item.user_id != read.user_id or item.team_id != read.team_id:
         return
-    lesson = services.course.lesson(item.lesson_id)
-    question = next(q for q in lesson.quiz if q.id == item.question_id)
-    if not 0 <= answer.choice < len(question.choices):
+    question = services.learning.review_question(item.lesson_id, item.question_id)
+    if question is None or not 0 <= answer.choice < len(question.choices):
         return
     first, correct = services.learning.answer_review(item.id, answer.stage, answer.choice)
     if not first:
@@ -52,7 +51,7 @@ def review_answered(ack, body, action, client, services):
     message = body["message"]
     block_id = (body.get("actions") or [{}])[0].get("block_id")
     blocks = views.review_after_answer(message.get("blocks", []), block_id,
-                                       views.review_answered_blocks(lesson, question, answer.choice, correct))
+                                       views.review_answered_blocks(question, answer.choice, correct))
     if blocks is not None:
         client.chat_update(channel=body["channel"]["id"], ts=message["ts"], text=message.get("text", "Review"),
                            blocks=blocks)

@@ -4,11 +4,11 @@ list's Newer/Older buttons (in a message or App Home), and the "Compare runs…"
 from __future__ import annotations
 
 from bot import runs_views
-from bot.actions import COMPARE_MODAL, COMPARE_PICK, INPUT_ACTION, PickRuns, RunsPage
+from bot.actions import COMPARE_MODAL, COMPARE_PICK, INPUT_ACTION, PickRuns, RunQuestionAnswer, RunsPage
 from bot.runs import MAX_COMPARE, MIN_COMPARE
 from bot.services.runs import CompareRefused, parse_ids
 from bot.slack import team_and_user
-from handlers.common import own_click
+from handlers.common import not_yours, own_click, read_click
 
 
 def runs_reply(services, team_id: str, user_id: str, rest: str) -> dict:
@@ -67,7 +67,28 @@ def compare_submitted(ack, body, view, client, services):
         client.chat_postMessage(channel=services.lessons.dm(client, team_id, user_id), text=reply)
 
 
+def run_question_answered(ack, body, action, client, services):
+    """A choice on a question about the learner's own run: the first answer is stored before the ack,
+    then the question is redrawn in place with its explanation (once)."""
+    read = read_click(RunQuestionAnswer, body, action)
+    if not read.mine:
+        ack()
+        if read.foreign:
+            not_yours(client, body, "question")
+        return
+    answer = services.run_questions.answer(read.team_id, read.user_id, read.click.question, read.click.choice)
+    ack()
+    if answer is None or not answer.first:
+        return  # not theirs, not a choice, or answered already: the first answer stands
+    message = body.get("message") or {}
+    blocks = runs_views.run_question_after_answer(message.get("blocks", []), answer.question)
+    if blocks is not None and message.get("ts"):
+        client.chat_update(channel=body["channel"]["id"], ts=message["ts"], text=message.get("text", "Questions"),
+                           blocks=blocks)
+
+
 def register(app) -> None:
     app.action(RunsPage.matcher())(runs_page_clicked)
     app.action(PickRuns.matcher())(compare_pick_clicked)
     app.view(COMPARE_MODAL)(compare_submitted)
+    app.action(RunQuestionAnswer.matcher())(run_question_answered)

@@ -281,12 +281,18 @@ def make_worker(settings, jobs):
     from bot.finetune_request import sample_datasets
     from bot.services.finetune_data import DataResolver
     from bot.services.job_messages import JobMessages
+    from bot.services.run_questions import RunQuestionService
     from bot.slack import Clients
     from bot.worker import Worker
 
     clients = Clients(settings.api_url, settings.bot_token or "xoxb-x", None)
-    return Worker(settings=settings, jobs=jobs, clients=clients, messages=JobMessages(jobs, clients),
-                  resolver=DataResolver(sample_datasets(default_content_dir()), settings.uploads_dir))
+    messages = JobMessages(jobs, clients, RunQuestionService(jobs.db, jobs.clock))
+    from bot.composition import build_challenges
+
+    samples = sample_datasets(default_content_dir())
+    return Worker(settings=settings, jobs=jobs, clients=clients, messages=messages,
+                  resolver=DataResolver(samples, settings.uploads_dir),
+                  challenges=build_challenges(settings, jobs.db, jobs.clock, samples))
 
 
 def sample_request(text: str = "data=support_tickets", hub_online: bool = False) -> dict:

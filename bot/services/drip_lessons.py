@@ -32,5 +32,5 @@ class DripLessons:
         channel, ts = self.lessons.send_lesson(client, team_id, user_id, lesson_id)
         reviews = [r for r in self.learning.due_reviews(team_id, user_id) if r.stage > 0]
         if reviews:
-            client.chat_postMessage(channel=channel, **views.review_message(self.course, reviews, user_id))
+            client.chat_postMessage(channel=channel, **views.review_message(reviews, user_id))
         return channel, ts, lesson_id, "sent"

@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class JobMessages:
-    def __init__(self, jobs, clients: Clients):
-        self.jobs, self.clients = jobs, clients
+    def __init__(self, jobs, clients: Clients, questions):
+        """`questions` (a RunQuestionService) asks the owner about a succeeded run's own numbers."""
+        self.jobs, self.clients, self.questions = jobs, clients, questions
 
     def refresh(self, job_id: int) -> None:
         """Redraw the job's message from its row (state, progress, queue position). Best effort: a Slack
@@ -61,6 +62,11 @@ class JobMessages:
                                        initial_comment=f"Plots of fine-tune #{job.id}")
             except SlackApiError as error:
                 log.warning("plot upload for job %s failed: %s", job.id, error.response.get("error"))
+        if job.state == "succeeded":
+            try:  # once per run (the rows are the claim); the outcome above stands whatever happens here
+                self.questions.ask(client, job)
+            except Exception as error:  # noqa: BLE001 - SlackApiError, SQLAlchemyError alike
+                log.warning("could not ask about job %s: %r", job.id, error)
         return True
 
 

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock, as_utc
 from bot.store import Database
 from bot.store.db import insert_once
-from bot.store.models import FinetuneJob, LessonProgress, QuizAnswer, ReviewAnswer, ReviewItem, User
+from bot.store.models import (RUN_REVIEW_PREFIX, FinetuneJob, LessonProgress, QuizAnswer, ReviewAnswer, ReviewItem,
+                              User)
 
 REVIEW_DELAYS = {1: timedelta(days=3), 2: timedelta(days=7)}  # after the first review: 3, then 7 days
 
@@ -52,10 +53,25 @@ class ProgressSummary:
     streak: int
     next_lesson_id: str | None
     runs: list[dict] = field(default_factory=list)
+    run_answered: int = 0  # questions about the learner's own runs, scored apart
+    run_correct: int = 0
 
     @property
     def accuracy(self) -> float | None:
         return self.correct / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class ReviewQuestion:
+    """A question a review asks again: a lesson's quiz question (Markdown, `markdown` True) or one about
+    the learner's own run (plain text)."""
+
+    source: str  # "From lesson 1.1" | "From your run #12"
+    prompt: str
+    choices: list[str]
+    answer: int
+    explanation: str
+    markdown: bool
 
 
 @dataclass
@@ -64,6 +80,7 @@ class DueReview:
     lesson_id: str
     question_id: str
     stage: int
+    question: ReviewQuestion | None = None
 
 
 @dataclass
@@ -75,8 +92,10 @@ class TeamStats:
 
 
 class LearningService:
-    def __init__(self, db: Database, clock: Clock, course, users):
+    def __init__(self, db: Database, clock: Clock, course, users, run_questions):
+        """`run_questions` (a RunQuestionService) gives the questions about runs that reviews ask again."""
         self.db, self.clock, self.course, self.users = db, clock, course, users
+        self.run_questions = run_questions
 
     # --- where the learner is -------------------------------------------------------------
     def progress_rows(self, team_id: str, user_id: str) -> dict[str, LessonProgress]:
@@ -208,26 +227,43 @@ class LearningService:
                 ReviewItem.resolved_at.is_(None)).order_by(ReviewItem.id)).all()
         due = []
         for row in rows:
-            if not self.course.has(row.lesson_id):
+            question = self.review_question(row.lesson_id, row.question_id)
+            if question is None:
                 continue
             if row.stage == 0:
                 ready = just_completed is not None and row.lesson_id != just_completed
             else:
                 ready = row.due_at is not None and as_utc(row.due_at) <= now
             if ready:
-                due.append(DueReview(row.id, row.lesson_id, row.question_id, row.stage))
+                due.append(DueReview(row.id, row.lesson_id, row.question_id, row.stage, question))
         return due[:limit]
 
     def review_item(self, review_id: int) -> ReviewItem | None:
         with self.db.session() as session:
             return session.get(ReviewItem, review_id)
 
+    def review_question(self, lesson_id: str, question_id: str) -> ReviewQuestion | None:
+        """The question a review item asks again: a lesson's (while the course has it) or a run's."""
+        if lesson_id.startswith(RUN_REVIEW_PREFIX):
+            row = self.run_questions.for_review(lesson_id, question_id)
+            if row is None:
+                return None
+            return ReviewQuestion(f"From your run #{row.job_id}", row.prompt, list(row.choices), row.answer,
+                                  row.explanation, markdown=False)
+        if not self.course.has(lesson_id):
+            return None
+        lesson = self.course.lesson(lesson_id)
+        question = next((q for q in lesson.quiz if q.id == question_id), None)
+        if question is None or question.answer not in question.choices:
+            return None
+        return ReviewQuestion(f"From lesson {lesson.id}", question.prompt, list(question.choices),
+                              question.choices.index(question.answer), question.explanation, markdown=True)
+
     def answer_review(self, review_id: int, stage: int, choice: int) -> tuple[bool, bool]:
         """Record a review answer once per stage; returns (first, correct)."""
         item = self.review_item(review_id)
-        lesson = self.course.lesson(item.lesson_id)
-        question = next(q for q in lesson.quiz if q.id == item.question_id)
-        correct = question.choices[choice] == question.answer
+        question = self.review_question(item.lesson_id, item.question_id)
+        correct = choice == question.answer
         now = self.clock.now()
         try:
             with self.db.session() as session:
@@ -273,9 +309,11 @@ class LearningService:
                  "accuracy": ((j.result or {}).get("metrics") or {}).get("accuracy")} for j in jobs]
         done = sum(1 for lesson in self.course.lessons
                    if rows.get(lesson.id) is not None and rows[lesson.id].completed_at is not None)
+        run_answered, run_correct = self.run_questions.score(team_id, user_id)
         return ProgressSummary(done=done, total=len(self.course.lessons), answered=int(answered or 0),
                                correct=int(correct or 0), streak=streak(done_days, today),
-                               next_lesson_id=self.next_lesson_id(team_id, user_id), runs=runs)
+                               next_lesson_id=self.next_lesson_id(team_id, user_id), runs=runs,
+                               run_answered=run_answered, run_correct=run_correct)
 
     def team_stats(self, team_id: str, active_days: int = 30) -> TeamStats:
         since = self.clock.now() - timedelta(days=active_days)

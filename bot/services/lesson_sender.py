@@ -66,5 +66,5 @@ class LessonSender:
         client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])
         reviews = self.learning.due_reviews(team_id, user_id, just_completed=lesson_id)
         if reviews:
-            msg = views.review_message(self.course, reviews, user_id)
+            msg = views.review_message(reviews, user_id)
             client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"])

@@ -224,3 +224,91 @@ class TutorQuestion(Base):
         Index("ix_tutor_questions_team", "team_id", "created_at"),
         Index("ix_tutor_questions_admin_post", "admin_channel", "admin_ts"),
     )
+
+
+class RunQuestion(Base):
+    """A quiz question about a learner's own finished run (built by `bot.run_questions`), and its first
+    answer: scored apart from lesson quizzes. A missed one becomes a review item whose `lesson_id` is
+    `run:<job id>` and whose `question_id` is this row's `question_id`."""
+
+    __tablename__ = "run_questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    job_id: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(32))
+    prompt: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+    answer: Mapped[int] = mapped_column(Integer)
+    explanation: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    choice: Mapped[int | None] = mapped_column(Integer)  # the first answer; set once
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("job_id", "question_id", name="uq_run_question"),
+        Index("ix_run_questions_owner", "team_id", "user_id"),
+    )
+
+
+RUN_REVIEW_PREFIX = "run:"  # review_items.lesson_id of a run question: "run:<job id>"
+
+
+class Challenge(Base):
+    """A team challenge on one sample data set: the bot keeps a hidden test split (its rows live only in
+    `hidden_path`, on the data disk bot and workers share); every run on that data while it is open is
+    scored on it. `baselines` are the majority and TF-IDF scores on the hidden split (set by a worker)."""
+
+    __tablename__ = "challenges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    data: Mapped[str] = mapped_column(String(100))
+    metric: Mapped[str] = mapped_column(String(16))  # macro_f1 | accuracy
+    daily_limit: Mapped[int] = mapped_column(Integer, default=3)
+    train_path: Mapped[str] = mapped_column(Text)  # the data minus the hidden rows: what learners train on
+    hidden_path: Mapped[str] = mapped_column(Text)
+    hidden_count: Mapped[int] = mapped_column(Integer, default=0)
+    baselines: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_challenges_team", "team_id", "ends_at"),)
+
+
+class ChallengeEntry(Base):
+    """A run during a challenge: scored on the hidden split, or refused for scoring with its reason."""
+
+    __tablename__ = "challenge_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(Integer)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    local_date: Mapped[str] = mapped_column(String(10))  # the learner's day, for the daily limit
+    status: Mapped[str] = mapped_column(String(16))  # entered | scored | refused | failed
+    reason: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "job_id", name="uq_challenge_entry"),
+        Index("ix_challenge_entries_board", "challenge_id", "status"),
+    )
+
+
+class ChallengePost(Base):
+    """A post to the announce channel (start, each week, end): the row is the claim that makes it once."""
+
+    __tablename__ = "challenge_posts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # start | week-<n> | end
+    channel: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("challenge_id", "kind", name="uq_challenge_post"),)

@@ -142,3 +142,60 @@ def test_app_home_shows_the_learners_runs_paged(tutor_inproc):
     assert "Syllabus" in text and len(home["blocks"]) <= 100
     t.ws.click(LIN, home, "runs_page")
     t.wait(lambda: f"*#{ids[0]}*" in json.dumps(t.ws.home_view(LIN)))
+
+
+def run_questions_message(t, job_id, user=LIN):
+    return wait_dm(t.ws, user, lambda m: f"Questions about your run #{job_id}" in m.get("text", ""))
+
+
+@covers("handlers.runs.run_question_answered", "handlers.progress.progress_command", "handlers.quiz.review_answered")
+def test_questions_about_a_finished_run_are_asked_once_scored_apart_and_reviewed(tutor_inproc):
+    from bot.store.models import RunQuestion
+    from tests.helpers import answer, read_whole_lesson
+
+    t = tutor_inproc
+    job_id = finished_run(t, f1=0.71, acc=0.93, val=((1, 0.5), (2, 0.4), (3, 0.6)))
+    messages = t.services.finetune.messages
+    assert messages.announce(job_id) and messages.announce(job_id)  # a retried announce asks nothing more
+    asked = run_questions_message(t, job_id)
+    assert len(asked) == 1
+    body = text_of(asked[0])
+    assert "accuracy 0.93 but macro-F1 0.71" in body and "lowest at epoch 2 (0.400) and rose to 0.600" in body
+    rows = {row.question_id: row for row in t.services.run_questions.rows(
+        [json.loads(b["value"])["q"] for b in buttons(asked[0], "run_question_answer_")])}
+    overfit, gap = rows["overfit"], rows["f1_gap"]
+    assert t.ws.click(ADA, asked[0], f"run_question_answer_{overfit.answer}",
+                      block_id=f"runq_{overfit.id}").status == 200  # not Ada's question
+    click = t.ws.click(LIN, asked[0], f"run_question_answer_{overfit.answer}", block_id=f"runq_{overfit.id}")
+    wait_journal(t.ws, "chat.update", where=lambda e: e["args"].get("ts") == asked[0]["ts"])
+    t.ws.resend(click)
+    wrong = (gap.answer + 1) % len(gap.choices)
+    message = t.ws.state.find_message(asked[0]["channel"], asked[0]["ts"])
+    t.ws.click(LIN, message, f"run_question_answer_{wrong}", block_id=f"runq_{gap.id}")
+    wait_journal(t.ws, "chat.update", count=2, where=lambda e: e["args"].get("ts") == asked[0]["ts"])
+    second = t.services.run_questions.answer(TEAM, LIN, gap.id, gap.answer)  # a stale button's second try
+    assert not second.first and second.correct is False
+    assert t.services.run_questions.answer(TEAM, ADA, gap.id, gap.answer) is None, "only the owner answers"
+    t.settle()
+    assert len([e for e in t.ws.journal("chat.update") if e["args"].get("ts") == asked[0]["ts"]]) == 2
+    final = text_of(t.ws.state.find_message(asked[0]["channel"], asked[0]["ts"]))
+    assert "✅ Right" in final and "❌ Not quite" in final and not buttons(
+        t.ws.state.find_message(asked[0]["channel"], asked[0]["ts"]), "run_question_answer_")
+    with t.services.db.session() as session:
+        assert [(r.question_id, r.correct) for r in session.query(RunQuestion).order_by(RunQuestion.id)] == [
+            ("overfit", True), ("f1_gap", False)]
+    assert t.services.learning.summary(TEAM, LIN).answered == 0, "run questions are scored apart"
+    t.ws.slash(LIN, "/progress")
+    progress = t.wait(lambda: [m for m in replies(t) if "Questions about your runs" in text_of(m)])[0]
+    assert "1/2 right" in text_of(progress)
+    # the missed question comes back in the review after the next lesson completed
+    t.ws.slash(LIN, "/lesson", "1.1")
+    for question in read_whole_lesson(t, LIN, "1.1"):
+        answer(t, LIN, question, right=True)
+    review = wait_dm(t.ws, LIN, lambda m: m.get("text", "").startswith("Review"))[0]
+    assert f"From your run #{job_id}:" in text_of(review) and "accuracy 0.93 but macro-F1 0.71" in text_of(review)
+    value = json.loads(buttons(review, "review_answer_")[0]["value"])
+    t.ws.click(LIN, review, f"review_answer_{gap.answer}")
+    wait_journal(t.ws, "chat.update", where=lambda e: e["args"].get("ts") == review["ts"])
+    assert t.services.learning.review_item(value["r"]).resolved_at is not None
+    assert "✅ Right" in text_of(t.ws.state.find_message(review["channel"], review["ts"]))

@@ -46,3 +46,12 @@ def test_run_without_secret_says_what_to_do_without_traceback(tmp_path):
     assert out.returncode != 0
     assert "SLACK_SIGNING_SECRET" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_the_announce_channel_is_a_channel_id_and_a_bad_one_names_its_variable():
+    from bot.config import ConfigError, load_settings
+
+    assert load_settings({"TUTOR_ANNOUNCE_CHANNEL": "C0GENERAL"}).announce_channel == "C0GENERAL"
+    assert load_settings({}).announce_channel is None
+    with pytest.raises(ConfigError, match="^TUTOR_ANNOUNCE_CHANNEL="):
+        load_settings({"TUTOR_ANNOUNCE_CHANNEL": "#general"})

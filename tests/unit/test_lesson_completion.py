@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.clock import MovableClock
 from bot.services.course import CourseService
 from bot.services.learning import LearningService
+from bot.services.run_questions import RunQuestionService
 from bot.services.users import UserService
 from bot.store import Database
 from bot.store.db import insert_once
@@ -22,7 +23,7 @@ def learning(database_url):
     db = Database(database_url)
     db.upgrade()
     clock = MovableClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
-    yield LearningService(db, clock, CourseService(), UserService(db, clock))
+    yield LearningService(db, clock, CourseService(), UserService(db, clock), RunQuestionService(db, clock))
     db.dispose()
 
 

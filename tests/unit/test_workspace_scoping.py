@@ -67,10 +67,14 @@ def test_try_it_checks_the_jobs_workspace_not_only_its_user(db, tmp_path, monkey
     jobs = JobService(db, CLOCK, settings)
     clients = _Clients()
     from bot.services.finetune_data import DataResolver
+    from bot.composition import build_challenges
     from bot.services.job_messages import JobMessages
+    from bot.services.run_questions import RunQuestionService
 
-    runner = worker.Worker(settings=settings, jobs=jobs, clients=clients, messages=JobMessages(jobs, clients),
-                           resolver=DataResolver({}, tmp_path))
+    runner = worker.Worker(settings=settings, jobs=jobs, clients=clients,
+                           messages=JobMessages(jobs, clients, RunQuestionService(db, CLOCK)),
+                           resolver=DataResolver({}, tmp_path),
+                           challenges=build_challenges(settings, db, CLOCK, {}))
     import training.predict
 
     monkeypatch.setattr(training.predict, "predict", lambda model_dir, text: {"label": "billing", "score": 0.9,
