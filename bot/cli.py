@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 
@@ -83,11 +84,10 @@ def sandbox(port: int, bot_port: int, host: str, public: bool, no_worker: bool, 
     _logging(settings.log_level)
     runtime = BotRuntime(settings).start()
     if app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot import socket_mode
 
-        server = SocketModeHandler(runtime.app, app_token)
-        server.connect()
-        server.stop = server.close
+        handler = socket_mode.connect(runtime.app, app_token)
+        server = SimpleNamespace(stop=lambda: socket_mode.close(handler))
     else:
         server = HTTPServer(TutorWSGI(runtime.app, health(runtime)), host="127.0.0.1", port=bot_port).start()
     worker = None
@@ -130,13 +130,12 @@ def run(http_mode: bool, port: int, host: str, no_worker: bool) -> None:
     stop = threading.Event()
     try:
         if settings.app_token and not http_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from bot import socket_mode
 
-            handler = SocketModeHandler(runtime.app, settings.app_token)
-            handler.connect()
+            handler = socket_mode.connect(runtime.app, settings.app_token)
             click.echo("Connected to Slack in Socket Mode. Ctrl-C stops.")
             _wait_forever(stop)
-            handler.close()
+            socket_mode.close(handler)
         else:
             server = HTTPServer(TutorWSGI(runtime.app, health(runtime)), host=host, port=port).start()
             click.echo(f"Serving Slack requests at {server.url}/slack/events (health: /healthz). Ctrl-C stops.")
