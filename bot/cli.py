@@ -251,11 +251,13 @@ def runs() -> None:
 @click.option("--user", "user_id", default=None, help="Only this learner's runs (a user id; needs --team).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of standard output.")
-def runs_export(fmt: str, team_id: str | None, user_id: str | None, out: Path | None) -> None:
-    """Every run (oldest first) as CSV or JSON lines, for tracking experiments elsewhere."""
+@click.option("--mlflow", "mlflow_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Log the runs into an MLflow store in this folder instead (needs the `mlflow` extra).")
+def runs_export(fmt: str, team_id: str | None, user_id: str | None, out: Path | None, mlflow_dir: Path | None) -> None:
+    """Every run (oldest first) as CSV or JSON lines, or into MLflow, for tracking experiments elsewhere."""
     from sqlalchemy import select
 
-    from bot.runs_export import export
+    from bot.runs_export import export, mlflow_uri, record, to_mlflow
     from bot.store import Database
     from bot.store.models import FinetuneJob
 
@@ -269,9 +271,19 @@ def runs_export(fmt: str, team_id: str | None, user_id: str | None, out: Path | 
         query = query.where(FinetuneJob.user_id == user_id)
     try:
         with database.session() as session:
-            text = export(list(session.scalars(query)), fmt)
+            jobs = list(session.scalars(query))
+            text = None if mlflow_dir else export(jobs, fmt)
+            records = [record(job) for job in jobs] if mlflow_dir else []
     finally:
         database.dispose()
+    if mlflow_dir:
+        try:
+            logged = to_mlflow(records, mlflow_dir)
+        except ImportError:
+            raise click.ClickException("MLflow is not installed: pip install 'finetune-tutor[mlflow]'") from None
+        click.echo(f"Logged {logged} run(s) to the MLflow store in {mlflow_dir} "
+                   f"(see them with: mlflow ui --backend-store-uri {mlflow_uri(mlflow_dir)}).", err=True)
+        return
     if out is None:
         click.echo(text, nl=False)
     else:

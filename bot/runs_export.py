@@ -1,7 +1,7 @@
 """`tutor runs export`: every run as one flat record, for teams that track experiments elsewhere.
 
 Plain functions of job rows (through `bot.runs.run_from_job`): CSV for spreadsheets, JSON lines for
-scripts (these also carry the per-class F1 and the validation curve). A text cell that a spreadsheet
+scripts (these also carry the per-class F1 and the validation curve), and an MLflow file store. A text cell that a spreadsheet
 would read as a formula (`=`, `+`, `-`, `@`, tab, CR) is prefixed with `'`, as OWASP advises for CSV.
 """
 
@@ -61,3 +61,51 @@ def export(jobs, fmt: str) -> str:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     records = [record(job) for job in jobs]
     return to_csv(records) if fmt == "csv" else to_jsonl(records)
+
+
+def to_mlflow(records: list[dict], directory) -> int:
+    """Log each run into an MLflow store in `directory` (`mlflow.db`, the SQLite backend MLflow 3 defaults
+    to; the optional `mlflow` extra): one MLflow
+    experiment per workspace, one MLflow run per fine-tune with its settings as params, its metrics, the
+    validation curve as a stepped metric and per-class F1 as metrics; re-exporting replaces a run's
+    earlier copy (tagged with the job id), so an export can be repeated. Returns the runs logged."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=mlflow_uri(directory))
+    logged = 0
+    for row in records:
+        name = f"finetune-tutor {row['team_id']}"
+        experiment = client.get_experiment_by_name(name)
+        experiment_id = experiment.experiment_id if experiment else client.create_experiment(name)
+        for old in client.search_runs([experiment_id], f"tags.job_id = '{row['id']}'"):
+            client.delete_run(old.info.run_id)
+        run = client.create_run(experiment_id, run_name=f"#{row['id']} {row['data']} {row['method']}",
+                                tags={"job_id": str(row["id"]), "user_id": str(row["user_id"]), "state": row["state"]})
+        run_id = run.info.run_id
+        for key in ("data", "task", "method", "model", "epochs", "lr", "batch_size"):
+            if row.get(key) is not None:
+                client.log_param(run_id, key, row[key])
+        for key in ("accuracy", "macro_f1", "tfidf_macro_f1", "gap_to_tfidf", "seconds"):
+            if isinstance(row.get(key), (int, float)):
+                client.log_metric(run_id, key, float(row[key]))
+        for label, f1 in (row.get("per_class_f1") or {}).items():
+            client.log_metric(run_id, f"f1.{_metric_name(label)}", float(f1))
+        for step, (_epoch, loss) in enumerate(row.get("validation_curve") or []):
+            client.log_metric(run_id, "eval_loss", float(loss), step=step)
+        client.set_terminated(run_id, "FINISHED" if row["state"] == "succeeded" else "FAILED")
+        logged += 1
+    return logged
+
+
+def mlflow_uri(directory) -> str:
+    """The tracking URI of the store `to_mlflow` writes in `directory` (for `mlflow ui --backend-store-uri`)."""
+    from pathlib import Path
+
+    folder = Path(directory).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'mlflow.db'}"
+
+
+def _metric_name(label: str) -> str:
+    """MLflow metric names take letters, digits, `_-./ ` only."""
+    return "".join(c if c.isalnum() or c in "_-./ " else "_" for c in str(label))[:200]

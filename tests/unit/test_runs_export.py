@@ -8,12 +8,13 @@ import io
 import json
 from datetime import datetime, timezone
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.clock import MovableClock
 from bot.config import load_settings
-from bot.runs_export import export
+from bot.runs_export import export, mlflow_uri
 from bot.services.jobs import JobService
 from bot.store import Database
 from tests.unit.test_runs import job
@@ -71,3 +72,27 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_neutralised():
     record = next(csv.DictReader(io.StringIO(text)))
     assert record["data"] == "'=HYPERLINK(\"http://x\")" and record["user_id"] == "'@U1"
     assert float(record["gap_to_tfidf"]) < 0 and record["gap_to_tfidf"].startswith("-"), "numbers stay numbers"
+
+
+def test_mlflow_export_logs_each_run_once_with_its_settings_and_metrics(tmp_path, monkeypatch):
+    """`tutor runs export --mlflow DIR`: an MLflow store that MLflow itself reads back; exporting
+    again replaces the runs instead of doubling them."""
+    pytest.importorskip("mlflow", reason="the optional `mlflow` extra (scripts/setup installs it)")
+    from mlflow.tracking import MlflowClient
+
+    url = f"sqlite:///{tmp_path / 'tutor.db'}"
+    made = _jobs(url, tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    store = tmp_path / "mlruns"
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["runs", "export", "--mlflow", str(store), "--team", "T1"])
+        assert result.exit_code == 0, result.output
+    client = MlflowClient(tracking_uri=mlflow_uri(store))
+    experiment = client.get_experiment_by_name("finetune-tutor T1")
+    runs = client.search_runs([experiment.experiment_id])
+    assert sorted(int(r.data.tags["job_id"]) for r in runs) == made[:2]
+    first = next(r for r in runs if int(r.data.tags["job_id"]) == made[0])
+    assert first.data.params["lr"] == "0.0003" and first.data.metrics["macro_f1"] == 0.8
+    assert first.info.status == "FINISHED"
+    assert client.get_experiment_by_name("finetune-tutor T2") is None  # --team T1 only
