@@ -20,6 +20,8 @@ class ModelSpec:
     # `frozen` reads mean-pooled sentence embeddings; sentence-transformers models (MiniLM) were
     # trained to be read that way and L2-normalised (their model card), plain encoders are not.
     normalize: bool = False
+    # `lora` trains these whole (beside the adapters): the new head and what feeds it.
+    lora_save: tuple[str, ...] = ("classifier", "pooler")
 
     @property
     def needs_hub(self) -> bool:
@@ -33,7 +35,7 @@ MODELS: dict[str, ModelSpec] = {
                   normalize=True),
         ModelSpec("tiny", "random", "a 2-layer, 32-wide random BERT: fast, for tests and demos"),
         ModelSpec("distilbert", "hub", "distilbert-base-uncased, 66M", "distilbert-base-uncased",
-                  ("q_lin", "v_lin")),
+                  ("q_lin", "v_lin"), lora_save=("classifier", "pre_classifier")),
         ModelSpec("bert", "hub", "bert-base-uncased, 110M", "bert-base-uncased"),
         ModelSpec("roberta", "hub", "roberta-base, 125M", "roberta-base"),
         ModelSpec("deberta", "hub", "microsoft/deberta-v3-small, 140M", "microsoft/deberta-v3-small",

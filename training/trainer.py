@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from training.checks import check_budget, check_table
-from training.config import TrainConfig
+from training.config import TrainConfig, effective_epochs
 from training.data import Table, load_hub_table, load_table, usable_examples
 from training.errors import Cancelled, DataCheckFailed, RequestError
 from training.progress import Progress, Reporter
@@ -25,7 +25,7 @@ from training.splits import Splits, make_splits
 
 MAX_LENGTH_CAP = 256
 MIN_LENGTH = 16
-LORA = dict(r=8, lora_alpha=16, lora_dropout=0.1)
+LORA = dict(r=8, lora_alpha=16, lora_dropout=0.1)  # defaults: see config.LORA_MIN_STEPS
 
 
 @dataclass
@@ -84,7 +84,9 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     splits = make_splits(texts, labels, test_pairs, seed=config.seed,
                          test_fraction=config.test_fraction, val_fraction=config.val_fraction,
                          per_class=config.per_class)
-    check_budget(len(splits.train[0]), config.epochs, config.max_example_epochs)
+    epochs = effective_epochs(config.method, config.epochs, len(splits.train[0]),
+                              config.batch_size)
+    check_budget(len(splits.train[0]), epochs, config.max_example_epochs)
     label_names = sorted(set(labels))
     label2id = {label: i for i, label in enumerate(label_names)}
     loader = load_sentence_classifier if config.method == "frozen" else load_classifier
@@ -140,7 +142,7 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
         splits=splits.sizes(), hardware=hardware,
         training={"max_length": max_length, "epochs_run": history["epochs_run"],
                   "best_epoch": history.get("best_epoch"), "labels": label_names,
-                  "selected_by": "validation macro-F1",
+                  "selected_by": "validation macro-F1", "epochs_planned": epochs,
                   "best_validation_macro_f1": history.get("best_macro_f1"),
                   "loss_curve": {"train": history["train_points"],
                                  "validation": history["val_points"]}})
@@ -244,14 +246,16 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
         from peft import LoraConfig, TaskType, get_peft_model
 
         model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS,
-                                                 target_modules=list(spec.lora_targets), **LORA))
+                                                 target_modules=list(spec.lora_targets),
+                                                 modules_to_save=list(spec.lora_save), **LORA))
     train_rows = _encode(tokenizer, splits.train[0], [label2id[y] for y in splits.train[1]],
                          max_length)
     val_rows = _encode(tokenizer, splits.val[0], [label2id[y] for y in splits.val[1]], max_length)
     checkpoints = Path(config.out_dir) / "checkpoints"
     steps_per_epoch = max(1, math.ceil(len(train_rows) / config.batch_size))
+    epochs = effective_epochs(config.method, config.epochs, len(train_rows), config.batch_size)
     args = TrainingArguments(
-        output_dir=str(checkpoints), num_train_epochs=config.epochs,
+        output_dir=str(checkpoints), num_train_epochs=epochs,
         learning_rate=config.learning_rate, per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=config.batch_size * 2, weight_decay=0.01, warmup_steps=0.06,
         eval_strategy="epoch", save_strategy="epoch", save_total_limit=2, save_only_model=True,
@@ -263,7 +267,7 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
         use_cpu=hardware["device"] != "cuda", bf16=hardware["bf16"], report_to="none",
         disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=False,
     )
-    progress = _ProgressCallback(reporter, config.epochs)
+    progress = _ProgressCallback(reporter, epochs)
     _WindowedTrainer = _windowed_trainer_class()
     trainer_class = Trainer if config.group_by_length else _WindowedTrainer
     trainer = trainer_class(

@@ -14,7 +14,7 @@ from training_toydata import toy_rows, write_csv
 
 pytestmark = pytest.mark.slow
 SETTINGS = {"full": dict(lr=5e-3, epochs=10), "frozen": dict(lr=1e-2, epochs=5),
-            "lora": dict(lr=1e-2, epochs=10)}
+            "lora": dict(lr=1e-2, epochs=10, early_stopping_patience=20)}
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +144,31 @@ def test_trainer_keeps_checkpoints_by_macro_f1(toy_file, tmp_path):
     assert result.training["selected_by"] == "validation macro-F1"
     assert result.training["best_validation_macro_f1"] is not None
     assert "best validation macro-F1" in open(f"{result.paths['model_dir']}/README.md").read()
+
+
+def test_lora_runs_enough_steps_to_learn_on_small_data():
+    from training.config import LORA_MIN_STEPS, effective_epochs
+
+    assert effective_epochs("lora", 2, 560, 16) == 6  # 35 steps an epoch: 6 epochs, 210 steps
+    assert effective_epochs("lora", 2, 560, 16) * 35 >= LORA_MIN_STEPS
+    assert effective_epochs("lora", 3, 100_000, 16) == 3
+    assert effective_epochs("lora", 1, 10, 16) == 20  # capped at the epoch range
+    assert effective_epochs("full", 2, 560, 16) == 2
+    assert effective_epochs("frozen", 2, 560, 16) == 2
+
+
+def test_lora_trains_the_head_and_pooler_whole(toy_file, tmp_path):
+    """modules_to_save: the head and the pooler that feeds it learn, not only the adapters."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from training.models import load_classifier, resolve
+
+    config = TrainConfig(out_dir=str(tmp_path / "l"), data_path=str(toy_file), model="tiny",
+                         method="lora", batch_size=8, lr=1e-2, epochs=1)
+    result = train(config)
+    assert result.training["epochs_planned"] > 1  # stretched to LORA_MIN_STEPS
+    saved = AutoModelForSequenceClassification.from_pretrained(result.paths["model_dir"])
+    fresh = load_classifier(resolve("tiny"), result.training["labels"], config.seed)
+    assert not torch.allclose(saved.bert.pooler.dense.weight, fresh.bert.pooler.dense.weight)
+    assert not torch.allclose(saved.classifier.weight, fresh.classifier.weight)
