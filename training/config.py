@@ -21,6 +21,11 @@ BATCH_RANGE = (4, 128)
 MIN_PER_CLASS = 2
 
 
+def default_lrs_text() -> str:
+    """The methods' default learning rates in words, e.g. "5e-05 full, 2e-3 lora, 0.001 frozen"."""
+    return ", ".join(f"{DEFAULT_LR[m]:g} {m}" for m in ("full", "lora", "frozen"))
+
+
 def effective_epochs(method: str, epochs: int, train_rows: int, batch_size: int) -> int:
     """The epochs a run really trains: the ones asked for, except that `lora` runs at least
     LORA_MIN_STEPS optimiser steps (capped at EPOCH_RANGE's maximum)."""
