@@ -71,6 +71,9 @@ def train_head(model, train_batches, val_batches, train_y, val_y, *, epochs: int
     loss_fn = torch.nn.CrossEntropyLoss()
     total = epochs * HEAD_EPOCHS_PER_EPOCH
     best = ((-1.0, float("-inf")), copy.deepcopy(trained.state_dict()), 0)
+    # Patience counts from the last epoch where validation improved at all, F1 or loss: on a small
+    # validation set macro-F1 moves in steps and can sit still while the head is still learning.
+    lowest_loss, improved_at = float("inf"), 0
     train_points, val_points = [], []
     fit_started = time.perf_counter()
     epochs_run = 0
@@ -96,11 +99,14 @@ def train_head(model, train_batches, val_batches, train_y, val_y, *, epochs: int
                 val_loss = loss_fn(logits, val_y).item()
             val_points.append((scale, val_loss))
             score = (round(_macro_f1(logits, val_y), 4), -val_loss)
+            if val_loss < lowest_loss - 1e-4:
+                lowest_loss, improved_at = val_loss, epoch
         if score[0] > best[0][0] or (score[0] == best[0][0] and score[1] > best[0][1] + 1e-4):
             best = (score, copy.deepcopy(trained.state_dict()), epoch)
+            improved_at = epoch
         reporter.emit("training", epoch=scale, total_epochs=epochs, step=epoch, total_steps=total,
                       loss=train_loss)
-        if epoch - best[2] >= HEAD_PATIENCE:
+        if epoch - max(best[2], improved_at) >= HEAD_PATIENCE:
             break
     trained.load_state_dict(best[1])
     weight = trained.weight  # W(x - mean) + b == W x + (b - W mean)
