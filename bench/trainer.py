@@ -111,7 +111,8 @@ def run_project(config) -> dict:
             "accuracy": result.metrics["accuracy"], "macro_f1": result.metrics["macro_f1"],
             "train_examples": result.splits["train"] if isinstance(result.splits.get("train"), int) else None,
             "examples_per_s": result.timings["train_examples_per_second"], "peak_mb": memory.peak_mb,
-            "max_length": result.training["max_length"], "later_epoch_s": later_epoch_s}
+            "max_length": result.training["max_length"], "later_epoch_s": later_epoch_s,
+            "tfidf_f1": result.baselines["tfidf_logreg"]["macro_f1"]}
 
 
 def run_baseline(train_csv: str, test_csv: str | None, epochs: int, lr: float, batch_size: int,
@@ -172,7 +173,8 @@ def non_embedding_params() -> int:
     return sum(p.numel() for name, p in model.named_parameters() if "embeddings" not in name)
 
 
-def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, work: Path) -> list[dict]:
+def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, work: Path,
+                  methods: tuple[str, ...] = ("full", "frozen", "lora")) -> list[dict]:
     from training.config import DEFAULT_BATCH, DEFAULT_LR, TrainConfig
 
     rows = []
@@ -182,7 +184,7 @@ def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, 
     rows.append({"data": name, "method": "baseline", **base,
                  "tokens_per_s": base_tokens * epochs / base["train_seconds"]})
     print(f"  {name} baseline: {base['examples_per_s']:.1f} ex/s, acc {base['accuracy']:.3f}", flush=True)
-    for method in ("full", "frozen", "lora"):
+    for method in methods:
         config = TrainConfig(out_dir=str(work / f"{name}-{method}"), data_path=train_csv, test_path=test_csv,
                              model="minilm", method=method, epochs=epochs, batch_size=DEFAULT_BATCH,
                              early_stopping_patience=epochs)
@@ -200,6 +202,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small subsets (< 5 min on 2 cores)")
     parser.add_argument("--epochs", type=int, default=None, help="default 1 with --quick, else 3")
+    parser.add_argument("--data", default="sms_spam,banking77",
+                        help="comma-separated: sms_spam, banking77 (a narrower run measures less)")
     args = parser.parse_args()
     epochs = args.epochs or (1 if args.quick else 3)
     # quick: ~550 training rows each (Banking77 cut to 20 intents), enough that fixed per-run costs
@@ -213,8 +217,12 @@ def main() -> None:
         sms = write_csv(work / "sms.csv", sms_subset(sms_size, 42))
         bank_train = write_csv(work / "banking_train.csv", banking_subset("train", banking_train, 42, intents))
         bank_test = write_csv(work / "banking_test.csv", banking_subset("test", banking_test, 42, intents))
-        rows = bench_dataset("sms_spam", sms, None, epochs, work)
-        rows += bench_dataset("banking77", bank_train, bank_test, epochs, work)
+        chosen = args.data.split(",")
+        rows = []
+        if "sms_spam" in chosen:
+            rows += bench_dataset("sms_spam", sms, None, epochs, work)
+        if "banking77" in chosen:
+            rows += bench_dataset("banking77", bank_train, bank_test, epochs, work)
     print(f"fp32 matmul 2048x2048: {gflops:.1f} GFLOP/s; MiniLM non-embedding params: {params / 1e6:.2f} M")
     print(f"{'data':10} {'method':8} {'ex/s':>7} {'tok/s':>8} {'acc':>6} {'F1':>6} {'peak MB':>8} {'x base':>7}")
     for r in rows:
@@ -222,7 +230,7 @@ def main() -> None:
               f"{r['accuracy']:>6.3f} {r['macro_f1']:>6.3f} {r['peak_mb']:>8.0f} {r['speedup']:>7.2f}")
     print(f"total wall time: {time.perf_counter() - started:.0f} s")
     targets = []
-    for data in ("sms_spam", "banking77"):
+    for data in [d for d in ("sms_spam", "banking77") if d in chosen]:
         base = next(r for r in rows if r["data"] == data and r["method"] == "baseline")
         full = next(r for r in rows if r["data"] == data and r["method"] == "full")
         frozen = next(r for r in rows if r["data"] == data and r["method"] == "frozen")
@@ -234,6 +242,11 @@ def main() -> None:
                     (f"{data}_accuracy_gap_points", accuracy_gap, "<= 1 below baseline", accuracy_gap <= 1),
                     (f"{data}_full_mfu", mfu, ">= 0.6", mfu >= 0.6),
                     (f"{data}_frozen_later_epoch_speedup", frozen_ratio, ">= 20x a full epoch", frozen_ratio >= 20)]
+        lora = next(r for r in rows if r["data"] == data and r["method"] == "lora")
+        frozen_margin = 100 * (frozen["macro_f1"] - frozen["tfidf_f1"])
+        lora_gap = 100 * (full["macro_f1"] - lora["macro_f1"])
+        targets += [(f"{data}_frozen_vs_tfidf_f1_points", frozen_margin, ">= 0", frozen_margin >= 0),
+                    (f"{data}_lora_below_full_f1_points", lora_gap, "<= 2", lora_gap <= 2)]
     finish(targets)
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from training.config import BATCH_RANGE, DEFAULT_BATCH, DEFAULT_EPOCHS, EPOCH_RANGE, LR_RANGE, METHODS
+from training.config import BATCH_RANGE, DEFAULT_BATCH, DEFAULT_EPOCHS, EPOCH_RANGE, LR_RANGE, METHODS, \
+    default_lrs_text
 from training.errors import TrainingError
 from training.registry import find_model, model_names
 
@@ -81,7 +82,7 @@ class _Line:
 @click.option("--epochs", type=click.IntRange(*EPOCH_RANGE), default=DEFAULT_EPOCHS,
               show_default=True)
 @click.option("--lr", type=click.FloatRange(*LR_RANGE), default=None,
-              help="Learning rate (default: 5e-5 full, 5e-4 lora, 1e-3 frozen).")
+              help=f"Learning rate (default: {default_lrs_text()}).")
 @click.option("--batch-size", type=click.IntRange(*BATCH_RANGE), default=DEFAULT_BATCH,
               show_default=True)
 @click.option("--per-class", type=click.IntRange(min=2), default=None,

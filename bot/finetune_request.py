@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bot.slack import escape
-from training.config import (BATCH_RANGE, DEFAULT_BATCH, DEFAULT_EPOCHS, EPOCH_RANGE, LR_RANGE, METHODS,
-                             MIN_PER_CLASS, TrainConfig, learning_rate_for)
+from training.config import (BATCH_RANGE, DEFAULT_BATCH, DEFAULT_EPOCHS, EPOCH_RANGE, LORA_MIN_STEPS,
+                             LR_RANGE, METHODS, MIN_PER_CLASS, TrainConfig, default_lrs_text,
+                             learning_rate_for)
 from training.registry import DEFAULT_MODEL, find_model, model_names
 
 SAMPLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
@@ -178,7 +179,8 @@ class RequestParser:
             "*Method* — `method=full` (train everything), `frozen` (train only the head: fastest), "
             "`lora` (small adapters on attention).\n"
             f"*Knobs* — `epochs=` {EPOCH_RANGE[0]}–{EPOCH_RANGE[1]} (default {DEFAULT_EPOCHS}), "
-            f"`lr=` {LR_RANGE[0]:g}–{LR_RANGE[1]:g} (default 5e-5 full, 5e-4 lora, 1e-3 frozen), "
+            f"`lr=` {LR_RANGE[0]:g}–{LR_RANGE[1]:g} (default {default_lrs_text()}; `lora` runs at least "
+            f"{LORA_MIN_STEPS} steps), "
             f"`batch=` {BATCH_RANGE[0]}–{BATCH_RANGE[1]}, `per_class=N` (use at most N training "
             "examples per class).\n"
             "*Check first* — `check=yes` validates the data and reports problems without training.\n"

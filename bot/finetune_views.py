@@ -115,12 +115,28 @@ def results_message(job, result: dict, plots_follow: bool = True) -> dict:
         blocks.append(section("*Most-confused pairs*\n" + "\n".join(lines)[:2900]))
     plots = ("Plots (loss curves and confusion matrix) follow." if plots_follow else
              "(Posted after a restart: the plots stayed with the worker.)")
-    blocks.append(context(f"{plots} The model is saved with "
-                          "`save_pretrained` and loads with `pipeline(\"text-classification\", model=path)`."))
+    blocks.append(context(f"{plots} {_kept_weights(result.get('training') or {})} "
+                          f"{_how_to_load((job.request or {}).get('method'))}"))
     blocks.append(actions_block(actions.TryModel(owner=job.user_id, job=job.id).button("Try it", style="primary"),
                                 actions.AskAbout(owner=job.user_id, job=job.id).button("Ask about this")))
     blocks.append(context("Questions about this run? Reply in this thread or press *Ask about this*."))
     return message(f"Fine-tune #{job.id}: accuracy {_pct(acc)}, macro-F1 {_pct(f1)}", blocks)
+
+
+def _kept_weights(training: dict) -> str:
+    """Which weights were kept: the checkpoint with the best validation macro-F1 (lesson 3.3)."""
+    best, ran = training.get("best_epoch"), training.get("epochs_run")
+    if best is None:
+        return "The last weights were kept (no validation split)."
+    return f"Kept: the epoch with the best validation macro-F1 (epoch {best:g} of {ran or best:g} run)."
+
+
+def _how_to_load(method: str | None) -> str:
+    if method == "frozen":
+        return ("The model is a sentence-embedding classifier: load it with "
+                "`training.pooled.load(path)` (a `text-classification` pipeline).")
+    return ("The model is saved with `save_pretrained` and loads with "
+            "`pipeline(\"text-classification\", model=path)`.")
 
 
 def worker_lost_message(job) -> dict:

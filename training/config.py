@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 METHODS = ("full", "frozen", "lora")
-DEFAULT_LR = {"full": 5e-5, "lora": 5e-4, "frozen": 1e-3}
+DEFAULT_LR = {"full": 5e-5, "lora": 2e-3, "frozen": 1e-3}
+# LoRA's adapters start at zero and are small: on a few hundred rows, 2 or 3 epochs are a few dozen
+# optimiser steps, too few for them to move. A LoRA run takes at least this many steps (more
+# epochs when the data is small; see effective_epochs).
+LORA_MIN_STEPS = 200
 DEFAULT_EPOCHS = 3
 DEFAULT_BATCH = 16
 # The bounds a run may ask for, shared by the CLI and the bot's request parser.
@@ -14,6 +19,20 @@ EPOCH_RANGE = (1, 20)
 LR_RANGE = (1e-6, 1e-2)
 BATCH_RANGE = (4, 128)
 MIN_PER_CLASS = 2
+
+
+def default_lrs_text() -> str:
+    """The methods' default learning rates in words, e.g. "5e-05 full, 2e-3 lora, 0.001 frozen"."""
+    return ", ".join(f"{DEFAULT_LR[m]:g} {m}" for m in ("full", "lora", "frozen"))
+
+
+def effective_epochs(method: str, epochs: int, train_rows: int, batch_size: int) -> int:
+    """The epochs a run really trains: the ones asked for, except that `lora` runs at least
+    LORA_MIN_STEPS optimiser steps (capped at EPOCH_RANGE's maximum)."""
+    if method != "lora" or train_rows <= 0:
+        return epochs
+    steps_per_epoch = math.ceil(train_rows / batch_size)
+    return max(epochs, min(EPOCH_RANGE[1], math.ceil(LORA_MIN_STEPS / steps_per_epoch)))
 
 
 def learning_rate_for(method: str, lr: float | None) -> float:

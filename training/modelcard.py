@@ -29,7 +29,7 @@ tags: [finetune-tutor, text-classification]
 Fine-tuned with Finetune Tutor from the `{cfg['model']}` base model using the `{cfg['method']}`
 method ({result.training.get('epochs_run')} epochs run, learning rate {cfg.get('lr') or 'default'},
 batch size {cfg['batch_size']}, max length {result.training.get('max_length')} tokens, seed
-{cfg['seed']}).
+{cfg['seed']}). {_selection(result.training)}
 
 ## Data
 - Source: {data_name} (text column `{report.get('text_column')}`, label column
@@ -53,11 +53,7 @@ Training took {result.timings['train_seconds']} s ({result.timings['train_exampl
 examples/s) on {result.hardware.get('gpu') or 'CPU'} ({result.hardware.get('threads')} threads).
 
 ## Use
-```python
-from transformers import pipeline
-classify = pipeline("text-classification", model="PATH/TO/THIS/FOLDER")
-classify("your text", truncation=True)
-```
+{_usage(cfg['method'])}
 
 ## Intended use and limits
 - Intended for sorting short texts like those in the training data into the labels above; it
@@ -68,6 +64,32 @@ classify("your text", truncation=True)
   relying on it, and keep a person in the loop for decisions that matter.
 - Texts longer than {result.training.get('max_length')} tokens are cut short.
 """
+
+
+def _selection(training: dict) -> str:
+    best, f1 = training.get("best_epoch"), training.get("best_validation_macro_f1")
+    if best is None:
+        return "No validation split: the last weights were kept."
+    score = f" ({f1:.3f})" if f1 is not None else ""
+    return (f"The weights kept are those with the best validation macro-F1{score}, reached at "
+            f"epoch {best}.")
+
+
+def _usage(method: str) -> str:
+    if method == "frozen":
+        return """The `frozen` method saves a sentence-embedding classifier (mean-pooled encoder output,
+then one linear layer: `training/pooled.py` in Finetune Tutor). Importing that module registers
+it with transformers' Auto classes; no remote code is run.
+```python
+from training.pooled import load
+classify = load("PATH/TO/THIS/FOLDER")   # a text-classification pipeline
+classify("your text", truncation=True)
+```"""
+    return """```python
+from transformers import pipeline
+classify = pipeline("text-classification", model="PATH/TO/THIS/FOLDER")
+classify("your text", truncation=True)
+```"""
 
 
 def write_model_card(model_dir: Path, result) -> Path:

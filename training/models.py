@@ -51,3 +51,29 @@ def load_classifier(spec: ModelSpec, labels: list[str], seed: int = 42):
             source, num_labels=len(labels), id2label=id2label, label2id=label2id)
     finally:
         hf_logging.set_verbosity(verbosity)
+
+
+def load_sentence_classifier(spec: ModelSpec, labels: list[str], seed: int = 42):
+    """For `frozen`: the bare encoder wrapped in training.pooled's mean-pooling classifier."""
+    import torch
+    from transformers import AutoModel, BertConfig, BertModel
+    from transformers.utils import logging as hf_logging
+
+    from training.pooled import wrap
+
+    torch.manual_seed(seed)
+    if spec.source == "random":
+        tokenizer = load_tokenizer(spec)
+        encoder = BertModel(BertConfig(vocab_size=tokenizer.vocab_size,
+                                       pad_token_id=tokenizer.pad_token_id, **TINY_CONFIG),
+                            add_pooling_layer=False)
+    else:
+        source = spec.hub_id if spec.needs_hub else bundled_minilm_path()
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # the unused pooler's weights are expected, not news
+        try:
+            extra = {"add_pooling_layer": False} if spec.source == "bundled" else {}  # BERT
+            encoder = AutoModel.from_pretrained(source, **extra)
+        finally:
+            hf_logging.set_verbosity(verbosity)
+    return wrap(encoder, labels, normalize=spec.normalize)

@@ -26,6 +26,7 @@ def _classifier(model_dir: str | Path):
             return _cache[key]
     from transformers import pipeline
 
+    import training.pooled  # noqa: F401  (registers the frozen method's sentence classifier)
     from training.hardware import configure_torch
 
     configure_torch()

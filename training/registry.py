@@ -17,6 +17,11 @@ class ModelSpec:
     description: str
     hub_id: str | None = None
     lora_targets: tuple[str, ...] = ("query", "value")
+    # `frozen` reads mean-pooled sentence embeddings; sentence-transformers models (MiniLM) were
+    # trained to be read that way and L2-normalised (their model card), plain encoders are not.
+    normalize: bool = False
+    # `lora` trains these whole (beside the adapters): the new head and what feeds it.
+    lora_save: tuple[str, ...] = ("classifier", "pooler")
 
     @property
     def needs_hub(self) -> bool:
@@ -26,10 +31,11 @@ class ModelSpec:
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec("minilm", "bundled", "all-MiniLM-L6-v2, 22M parameters, offline (default)"),
+        ModelSpec("minilm", "bundled", "all-MiniLM-L6-v2, 22M parameters, offline (default)",
+                  normalize=True),
         ModelSpec("tiny", "random", "a 2-layer, 32-wide random BERT: fast, for tests and demos"),
         ModelSpec("distilbert", "hub", "distilbert-base-uncased, 66M", "distilbert-base-uncased",
-                  ("q_lin", "v_lin")),
+                  ("q_lin", "v_lin"), lora_save=("classifier", "pre_classifier")),
         ModelSpec("bert", "hub", "bert-base-uncased, 110M", "bert-base-uncased"),
         ModelSpec("roberta", "hub", "roberta-base, 125M", "roberta-base"),
         ModelSpec("deberta", "hub", "microsoft/deberta-v3-small, 140M", "microsoft/deberta-v3-small",

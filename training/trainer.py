@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from training.checks import check_budget, check_table
-from training.config import TrainConfig
+from training.config import TrainConfig, effective_epochs
 from training.data import Table, load_hub_table, load_table, usable_examples
 from training.errors import Cancelled, DataCheckFailed, RequestError
 from training.progress import Progress, Reporter
@@ -25,7 +25,7 @@ from training.splits import Splits, make_splits
 
 MAX_LENGTH_CAP = 256
 MIN_LENGTH = 16
-LORA = dict(r=8, lora_alpha=16, lora_dropout=0.1)
+LORA = dict(r=8, lora_alpha=16, lora_dropout=0.1)  # defaults: see config.LORA_MIN_STEPS
 
 
 @dataclass
@@ -55,7 +55,8 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     from transformers.utils import logging as hf_logging
 
     from training.hardware import configure_torch
-    from training.models import load_classifier, load_tokenizer, resolve
+    from training.models import load_classifier, load_sentence_classifier, load_tokenizer, \
+        resolve
 
     if config.method not in ("full", "frozen", "lora"):
         raise RequestError("bad_method", f"Unknown method `{config.method}`.")
@@ -83,10 +84,13 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     splits = make_splits(texts, labels, test_pairs, seed=config.seed,
                          test_fraction=config.test_fraction, val_fraction=config.val_fraction,
                          per_class=config.per_class)
-    check_budget(len(splits.train[0]), config.epochs, config.max_example_epochs)
+    epochs = effective_epochs(config.method, config.epochs, len(splits.train[0]),
+                              config.batch_size)
+    check_budget(len(splits.train[0]), epochs, config.max_example_epochs)
     label_names = sorted(set(labels))
     label2id = {label: i for i, label in enumerate(label_names)}
-    model = load_classifier(spec, label_names, config.seed)
+    loader = load_sentence_classifier if config.method == "frozen" else load_classifier
+    model = loader(spec, label_names, config.seed)
     device = "cuda" if hardware["device"] == "cuda" else "cpu"
     reporter.check()
 
@@ -138,6 +142,8 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
         splits=splits.sizes(), hardware=hardware,
         training={"max_length": max_length, "epochs_run": history["epochs_run"],
                   "best_epoch": history.get("best_epoch"), "labels": label_names,
+                  "selected_by": "validation macro-F1", "epochs_planned": epochs,
+                  "best_validation_macro_f1": history.get("best_macro_f1"),
                   "loss_curve": {"train": history["train_points"],
                                  "validation": history["val_points"]}})
     from training.modelcard import write_model_card
@@ -240,30 +246,34 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
         from peft import LoraConfig, TaskType, get_peft_model
 
         model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS,
-                                                 target_modules=list(spec.lora_targets), **LORA))
+                                                 target_modules=list(spec.lora_targets),
+                                                 modules_to_save=list(spec.lora_save), **LORA))
     train_rows = _encode(tokenizer, splits.train[0], [label2id[y] for y in splits.train[1]],
                          max_length)
     val_rows = _encode(tokenizer, splits.val[0], [label2id[y] for y in splits.val[1]], max_length)
     checkpoints = Path(config.out_dir) / "checkpoints"
     steps_per_epoch = max(1, math.ceil(len(train_rows) / config.batch_size))
+    epochs = effective_epochs(config.method, config.epochs, len(train_rows), config.batch_size)
     args = TrainingArguments(
-        output_dir=str(checkpoints), num_train_epochs=config.epochs,
+        output_dir=str(checkpoints), num_train_epochs=epochs,
         learning_rate=config.learning_rate, per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=config.batch_size * 2, weight_decay=0.01, warmup_steps=0.06,
         eval_strategy="epoch", save_strategy="epoch", save_total_limit=2, save_only_model=True,
-        load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
+        # The checkpoint kept (and early stopping) follows validation macro-F1, as lesson 3.3 says:
+        # it is the score the learner reads, and loss can rise while predictions still improve.
+        load_best_model_at_end=True, metric_for_best_model="macro_f1", greater_is_better=True,
         logging_strategy="steps", logging_steps=max(1, steps_per_epoch // 4),
         train_sampling_strategy="group_by_length" if config.group_by_length else "random", seed=config.seed, data_seed=config.seed,
         use_cpu=hardware["device"] != "cuda", bf16=hardware["bf16"], report_to="none",
         disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=False,
     )
-    progress = _ProgressCallback(reporter, config.epochs)
+    progress = _ProgressCallback(reporter, epochs)
     _WindowedTrainer = _windowed_trainer_class()
     trainer_class = Trainer if config.group_by_length else _WindowedTrainer
     trainer = trainer_class(
         model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
         processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
-        callbacks=[progress, EarlyStoppingCallback(config.early_stopping_patience)])
+        compute_metrics=_macro_f1_metric, callbacks=[progress, EarlyStoppingCallback(config.early_stopping_patience)])
     trainer.remove_callback(PrinterCallback)  # it prints log dicts to stdout; progress has them
     fit_started = time.perf_counter()
     try:
@@ -281,14 +291,26 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
     return model, history
 
 
+def _macro_f1_metric(eval_pred) -> dict:
+    from sklearn.metrics import f1_score
+
+    logits, labels = eval_pred
+    return {"macro_f1": float(f1_score(labels, logits.argmax(-1), average="macro",
+                                       zero_division=0))}
+
+
 def _history(log_history: list[dict], state) -> dict:
+    """Loss curves, and the epoch whose checkpoint was kept: the best validation macro-F1 (the
+    first of equals, as the Trainer keeps it)."""
     train_points = [(e["epoch"], e["loss"]) for e in log_history if "loss" in e and "epoch" in e]
     val_points = [(e["epoch"], e["eval_loss"]) for e in log_history if "eval_loss" in e]
-    best_epoch = None
-    if val_points:
-        best_epoch = min(val_points, key=lambda p: p[1])[0]
+    scored = [(e["epoch"], e["eval_macro_f1"]) for e in log_history if "eval_macro_f1" in e]
+    best_epoch = best_f1 = None
+    if scored:
+        best_epoch, best_f1 = max(scored, key=lambda p: p[1])  # max keeps the first of equals
     return {"train_points": train_points, "val_points": val_points,
-            "epochs_run": round(float(state.epoch or 0), 2), "best_epoch": best_epoch}
+            "epochs_run": round(float(state.epoch or 0), 2), "best_epoch": best_epoch,
+            "best_macro_f1": None if best_f1 is None else round(best_f1, 4)}
 
 
 def _make_progress_callback():

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 from pydantic import ValidationError
 
 import bot
+from bot.course.reading import MAX_MINUTES, WORDS_PER_MINUTE, lesson_words, reading_minutes
 from bot.course.schema import CourseSpec, Lesson, ModuleSpec
 from bot.course.yaml_source import YamlSource, read_yaml
 
@@ -145,6 +146,7 @@ def _read_lesson(
         lesson = Lesson.model_validate(source.data, context=context)
     except ValidationError as error:
         return None, source, problems + _schema_problems(error, source, _display(path, content_dir), lesson_id)
+    problems += _duration_problems(lesson, source, path, content_dir)
     prefix = lesson.id.replace(".", "_") + "_"
     if not path.name.startswith(prefix):
         problems.append(
@@ -152,6 +154,24 @@ def _read_lesson(
                      f"the file name should start with {prefix!r} (lesson id {lesson.id})")
         )
     return lesson, source, problems
+
+
+def _duration_problems(lesson: Lesson, source: YamlSource, path: Path,
+                       content_dir: Path) -> list[ValidationProblem]:
+    """`duration_minutes` is the reading time of the text, and no lesson takes over MAX_MINUTES."""
+    minutes, words = reading_minutes(lesson), lesson_words(lesson)
+    if minutes > MAX_MINUTES:
+        cut = words - MAX_MINUTES * WORDS_PER_MINUTE
+        return [_problem(path, content_dir, lesson.id, "duration_minutes", source,
+                         f"the lesson takes {minutes} minutes to read ({words} words at "
+                         f"{WORDS_PER_MINUTE} a minute, quiz included); the limit is {MAX_MINUTES}: "
+                         f"cut about {cut} words or move sections to go_deeper")]
+    if lesson.duration_minutes != minutes:
+        return [_problem(path, content_dir, lesson.id, "duration_minutes", source,
+                         f"duration_minutes is {lesson.duration_minutes} but the text takes "
+                         f"{minutes} minutes to read ({words} words at {WORDS_PER_MINUTE} a "
+                         f"minute): write {minutes}")]
+    return []
 
 
 @dataclass

@@ -12,6 +12,8 @@ from bot.course.mrkdwn import to_mrkdwn_chunks
 
 MAX_BLOCK_CHARS = 2800
 MAX_TABLE_COLUMNS = 4
+# Code lines a phone shows with little wrapping (Slack wraps, but wrapped code is hard to read).
+MAX_CODE_LINE = 72
 
 _FENCED = re.compile(r"^\s*```.*?^\s*```[^\n]*$", re.S | re.M)
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
@@ -26,6 +28,12 @@ def markdown_problems(text: str) -> list[str]:
     problems: list[str] = []
     if len(re.findall(r"^\s*```", text, re.M)) % 2:
         problems.append("a ``` code block is not closed")
+    for block in _FENCED.finditer(text):
+        lines = block.group(0).split("\n")[1:-1]
+        longest = max(lines, key=len, default="")
+        if len(longest.rstrip()) > MAX_CODE_LINE:
+            problems.append(f"a code line is {len(longest.rstrip())} characters (at most "
+                            f"{MAX_CODE_LINE}, to read on a phone): {longest.strip()[:40]!r}...")
     prose = _CODE_SPAN.sub("", _FENCED.sub("", text))
     if _HTML_TAG.search(prose):
         problems.append(f"HTML is not part of the Markdown subset: {_HTML_TAG.search(prose).group(0)}")

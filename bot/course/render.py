@@ -53,12 +53,20 @@ def page_count(lesson: Lesson, course: Course) -> int:
     return len(_page_bodies(lesson, course.position(lesson.id), len(course)))
 
 
+def deeper_page_count(lesson: Lesson) -> int:
+    """Pages of the optional "Go deeper" reading; they come after the lesson's pages (and quiz)."""
+    return len(_deeper_bodies(lesson))
+
+
 def render_page(lesson: Lesson, course: Course, page_index: int, owner: str) -> Message:
-    """Page `page_index` (0-based) of the lesson; IndexError when there is no such page."""
+    """Page `page_index` (0-based) of the lesson, then of its "Go deeper" pages; IndexError when
+    there is no such page."""
     bodies = _page_bodies(lesson, course.position(lesson.id), len(course), owner)
-    if not 0 <= page_index < len(bodies):
-        raise IndexError(f"lesson {lesson.id} has {len(bodies)} pages, not page {page_index + 1}")
     total = len(bodies)
+    if total <= page_index < total + deeper_page_count(lesson):
+        return _render_deeper(lesson, page_index - total, total, owner)
+    if not 0 <= page_index < total:
+        raise IndexError(f"lesson {lesson.id} has {len(bodies)} pages, not page {page_index + 1}")
     page_label = f"Page {page_index + 1} of {total}"
     blocks = list(bodies[page_index])
     ask = actions.AskAbout(owner=owner, lesson=lesson.id)
@@ -69,8 +77,33 @@ def render_page(lesson: Lesson, course: Course, page_index: int, owner: str) -> 
     else:
         questions = len(lesson.quiz)
         blocks.append(bk.context(f"{page_label} · Next: a quiz of {questions} questions, one at a time."))
-        blocks.append(bk.actions(ask.button("Ask about this")))
+        buttons = [ask.button("Ask about this")]
+        if lesson.go_deeper:
+            deeper = actions.ContinueLesson(owner=owner, lesson=lesson.id, page=total)
+            buttons.insert(0, deeper.button("🔍 Go deeper (optional)"))
+        blocks.append(bk.actions(*buttons))
     return {"text": f"{lesson.header} ({page_label.lower()})", "blocks": blocks}
+
+
+def _render_deeper(lesson: Lesson, index: int, first: int, owner: str) -> Message:
+    bodies = _deeper_bodies(lesson)
+    label = f"Go deeper, page {index + 1} of {len(bodies)}"
+    blocks = list(bodies[index])
+    blocks.append(bk.context(f"{label} · optional: not in the quiz or the lesson's minutes."))
+    if index < len(bodies) - 1:
+        more = actions.ContinueLesson(owner=owner, lesson=lesson.id, page=first + index + 1)
+        blocks.append(bk.actions(more.button("Continue ▸")))
+    return {"text": f"{lesson.header} ({label.lower()})", "blocks": blocks}
+
+
+def _deeper_bodies(lesson: Lesson) -> list[list[Block]]:
+    if not lesson.go_deeper:
+        return []
+    title = _Unit((bk.header(f"🔍 Go deeper: Lesson {lesson.id}"),
+                   bk.context("Optional reading: longer code and worked examples.")))
+    units = [title] + [unit for s in lesson.go_deeper for unit in _section_units(s)]
+    return [[block for unit in page for block in unit.blocks]
+            for page in _pack(units, soft_chars=READING_CHARS)]
 
 
 def render_question(lesson: Lesson, q_index: int, owner: str) -> Message:

@@ -144,11 +144,14 @@ class Lesson(_Strict):
     module: ModuleId
     emoji: _text(32) | None = None
     title: _text(MAX_HEADER_CHARS)
-    duration_minutes: int = Field(ge=5, le=10)
+    # Must equal the reading time computed from the text (bot/course/reading.py), at most 10.
+    duration_minutes: int = Field(ge=1, le=10)
     difficulty: Literal["beginner", "intermediate", "advanced"]
     prerequisites: list[_text(200)] = Field(default_factory=list, max_length=6)
     objectives: list[_markdown(300)] = Field(min_length=2, max_length=6)
     sections: list[Section] = Field(min_length=1, max_length=15)
+    # Optional reading after the lesson (longer code, worked examples): not in the duration or quiz.
+    go_deeper: list[Section] = Field(default_factory=list, max_length=8)
     key_concepts: list[KeyConcept] = Field(min_length=3, max_length=8)
     summary: _markdown(2800)
     self_check: list[_markdown(500)] = Field(min_length=2, max_length=5)

@@ -37,6 +37,9 @@ class CourseService:
     def page_count(self, lesson_id: str) -> int:
         return render.page_count(self.lesson(lesson_id), self.course)
 
+    def deeper_page_count(self, lesson_id: str) -> int:
+        return render.deeper_page_count(self.lesson(lesson_id))
+
     def page(self, lesson_id: str, page_index: int, owner: str) -> dict:
         return render.render_page(self.lesson(lesson_id), self.course, page_index, owner)
 

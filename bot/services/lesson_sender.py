@@ -35,14 +35,15 @@ class LessonSender:
                     page: int | None = None) -> tuple[str, str]:
         """Post the lesson from `page` (default: where the learner left off); returns (channel, ts)."""
         row = self.learning.start(team_id, user_id, lesson_id)
-        if page is None:
+        if page is None:  # resume, but never inside the optional "Go deeper" pages
             page = 0 if row.completed_at is not None else row.page
+            page = min(page, self.course.page_count(lesson_id) - 1)
         return self.send_page(client, team_id, user_id, lesson_id, page)
 
     def send_page(self, client: WebClient, team_id: str, user_id: str, lesson_id: str, page: int) -> tuple[str, str]:
         channel = self.dm(client, team_id, user_id)
-        pages = self.course.page_count(lesson_id)
-        page = max(0, min(page, pages - 1))
+        pages = self.course.page_count(lesson_id)  # "Go deeper" pages follow these
+        page = max(0, min(page, pages - 1 + self.course.deeper_page_count(lesson_id)))
         msg = self.course.page(lesson_id, page, user_id)
         response = client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"],
                                            unfurl_links=False, unfurl_media=False)

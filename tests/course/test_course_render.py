@@ -12,6 +12,7 @@ from bot.course.limits import message_problems
 from bot.course.loader import Course, read_lesson
 from bot.course.render import (
     builder_url,
+    deeper_page_count,
     lesson_pages,
     page_count,
     render_answered_question,
@@ -25,6 +26,9 @@ OWNER = "U0OWNER1"
 
 def _all_messages(lesson, course):
     messages = lesson_pages(lesson, course, OWNER)
+    first_deeper = page_count(lesson, course)
+    messages += [render_page(lesson, course, first_deeper + n, OWNER)
+                 for n in range(deeper_page_count(lesson))]
     for q, question in enumerate(lesson.quiz):
         messages.append(render_question(lesson, q, OWNER))
         for chosen in range(len(question.choices)):
@@ -161,3 +165,20 @@ def test_limits_catch_broken_messages():
     assert any("block 1 (header): text is 151 characters" in p for p in problems)
     assert any("block 2 (actions): button 0 text is 76 characters" in p for p in problems)
     assert message_problems({"text": "", "blocks": []}) == ["the message has no fallback text", "the message has no blocks"]
+
+
+@pytest.mark.parametrize("lesson_id", ["4.1", "3.2"])
+def test_go_deeper_pages_follow_the_lesson_and_stay_out_of_its_pages(lesson_id):
+    course = dict(_courses())["real"]
+    lesson = course.lesson(lesson_id)
+    pages = page_count(lesson, course)
+    main = json.dumps(lesson_pages(lesson, course, OWNER))
+    assert lesson.go_deeper and all(s.heading not in main for s in lesson.go_deeper)
+    button = render_page(lesson, course, pages - 1, OWNER)["blocks"][-1]["elements"][0]
+    assert "Go deeper (optional)" in button["text"]["text"]
+    assert json.loads(button["value"])["p"] == pages  # the first page after the lesson's own
+    deeper = [render_page(lesson, course, pages + n, OWNER) for n in range(deeper_page_count(lesson))]
+    text = json.dumps(deeper, ensure_ascii=False)
+    assert all(s.heading in text for s in lesson.go_deeper)
+    with pytest.raises(IndexError):
+        render_page(lesson, course, pages + len(deeper), OWNER)

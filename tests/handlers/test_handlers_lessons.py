@@ -78,3 +78,28 @@ def test_continue_sends_the_next_page_once_and_retires_the_button(tutor_inproc):
     assert len([m for m in dm(t.ws, LIN) if "page 2 of" in m.get("text", "")]) == 1
     retired = t.ws.messages(t.ws.dm_channel(LIN))[0]
     assert not buttons(retired, "lesson_continue") and "continued below" in text_of(retired)
+
+
+@covers("handlers.lessons.continue_clicked")
+def test_go_deeper_is_an_optional_page_after_the_lesson_and_sends_no_second_quiz(tutor_inproc):
+    t = tutor_inproc
+    t.ws.slash(LIN, "/lesson", "4.1", channel=t.ws.dm_channel(LIN))
+    pages = t.services.course.page_count("4.1")
+    for n in range(1, pages):
+        page = wait_dm(t.ws, LIN, lambda m, n=n: f"(page {n} of {pages})" in m.get("text", ""))[0]
+        assert "Go deeper" not in text_of(page)
+        t.ws.click(LIN, page, "lesson_continue")
+    last = wait_dm(t.ws, LIN, lambda m: f"(page {pages} of {pages})" in m.get("text", ""))[0]
+    wait_dm(t.ws, LIN, lambda m: "Question 1 of" in m.get("text", ""))
+    assert "Go deeper (optional)" in json.dumps(last["blocks"])
+    t.ws.click(LIN, last, "lesson_continue")
+    deeper = wait_dm(t.ws, LIN, lambda m: "go deeper, page 1 of" in m.get("text", ""))[0]
+    assert "Real-world examples" in text_of(deeper) and "not in the quiz" in text_of(deeper)
+    t.settle()
+    assert len([m for m in dm(t.ws, LIN) if "Question 1 of" in m.get("text", "")]) == 1
+    # `/lesson` resumes the unfinished lesson at its last page (with the quiz), not inside Go deeper
+    t.ws.slash(LIN, "/lesson", "", channel=t.ws.dm_channel(LIN))
+    wait_dm(t.ws, LIN, lambda m: len([x for x in dm(t.ws, LIN)
+                                      if "Question 1 of" in x.get("text", "")]) == 2)
+    resumed = [m for m in dm(t.ws, LIN) if f"(page {pages} of {pages})" in m.get("text", "")]
+    assert len(resumed) == 2

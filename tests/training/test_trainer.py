@@ -14,7 +14,7 @@ from training_toydata import toy_rows, write_csv
 
 pytestmark = pytest.mark.slow
 SETTINGS = {"full": dict(lr=5e-3, epochs=10), "frozen": dict(lr=1e-2, epochs=5),
-            "lora": dict(lr=1e-2, epochs=10)}
+            "lora": dict(lr=1e-2, epochs=10, early_stopping_patience=20)}
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +95,80 @@ def test_max_length_is_the_95th_percentile_capped():
     assert pick_max_length(list(range(1, 101))) == 95
     assert pick_max_length([1000] * 10) == 256
     assert pick_max_length([3, 4]) == 16
+
+
+def test_frozen_reads_mean_pooled_embeddings_and_loads_with_one_call(toy_file, tmp_path):
+    """The frozen head reads the attention-masked mean of the token vectors (normalised for
+    sentence-transformers models), not [CLS]: padding a text in a batch changes nothing."""
+    import torch
+    from transformers import AutoTokenizer
+
+    from training.pooled import PooledForSequenceClassification, load, mean_pool
+
+    config = TrainConfig(out_dir=str(tmp_path / "f"), data_path=str(toy_file), model="tiny",
+                         method="frozen", batch_size=8, **SETTINGS["frozen"])
+    model_dir = train(config).paths["model_dir"]
+    model = PooledForSequenceClassification.from_pretrained(model_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    texts = ["goal", "rain storm snow cloud wind and a very long tail of words to pad the other"]
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    alone = tokenizer(texts[:1], return_tensors="pt")
+    with torch.no_grad():
+        hidden = model.embedder(**batch).last_hidden_state
+        expected = mean_pool(hidden, batch["attention_mask"])
+        assert torch.allclose(model.embed(**batch), expected / expected.norm(dim=-1, keepdim=True),
+                              atol=1e-5) or not model.config.normalize
+        assert not torch.allclose(model.embed(**batch)[0], hidden[0, 0], atol=1e-3)
+        assert torch.allclose(model(**batch).logits[0], model(**alone).logits[0], atol=1e-5)
+    assert load(model_dir)("goal match team score")[0]["label"] in {"sports", "weather", "food"}
+    assert "from training.pooled import load" in open(f"{model_dir}/README.md").read()
+
+
+def test_kept_checkpoint_is_the_best_validation_macro_f1_not_the_lowest_loss():
+    from types import SimpleNamespace
+
+    from training.trainer import _history
+
+    log = [{"epoch": 1.0, "eval_loss": 0.50, "eval_macro_f1": 0.70},
+           {"epoch": 2.0, "eval_loss": 0.40, "eval_macro_f1": 0.75},
+           {"epoch": 3.0, "eval_loss": 0.45, "eval_macro_f1": 0.82},
+           {"epoch": 4.0, "eval_loss": 0.60, "eval_macro_f1": 0.82}]
+    history = _history(log, SimpleNamespace(epoch=4.0))
+    assert history["best_epoch"] == 3.0 and history["best_macro_f1"] == 0.82
+
+
+def test_trainer_keeps_checkpoints_by_macro_f1(toy_file, tmp_path):
+    config = TrainConfig(out_dir=str(tmp_path / "m"), data_path=str(toy_file), model="tiny",
+                         method="full", batch_size=8, lr=5e-3, epochs=2)
+    result = train(config)
+    assert result.training["selected_by"] == "validation macro-F1"
+    assert result.training["best_validation_macro_f1"] is not None
+    assert "best validation macro-F1" in open(f"{result.paths['model_dir']}/README.md").read()
+
+
+def test_lora_runs_enough_steps_to_learn_on_small_data():
+    from training.config import LORA_MIN_STEPS, effective_epochs
+
+    assert effective_epochs("lora", 2, 560, 16) == 6  # 35 steps an epoch: 6 epochs, 210 steps
+    assert effective_epochs("lora", 2, 560, 16) * 35 >= LORA_MIN_STEPS
+    assert effective_epochs("lora", 3, 100_000, 16) == 3
+    assert effective_epochs("lora", 1, 10, 16) == 20  # capped at the epoch range
+    assert effective_epochs("full", 2, 560, 16) == 2
+    assert effective_epochs("frozen", 2, 560, 16) == 2
+
+
+def test_lora_trains_the_head_and_pooler_whole(toy_file, tmp_path):
+    """modules_to_save: the head and the pooler that feeds it learn, not only the adapters."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from training.models import load_classifier, resolve
+
+    config = TrainConfig(out_dir=str(tmp_path / "l"), data_path=str(toy_file), model="tiny",
+                         method="lora", batch_size=8, lr=1e-2, epochs=1)
+    result = train(config)
+    assert result.training["epochs_planned"] > 1  # stretched to LORA_MIN_STEPS
+    saved = AutoModelForSequenceClassification.from_pretrained(result.paths["model_dir"])
+    fresh = load_classifier(resolve("tiny"), result.training["labels"], config.seed)
+    assert not torch.allclose(saved.bert.pooler.dense.weight, fresh.bert.pooler.dense.weight)
+    assert not torch.allclose(saved.classifier.weight, fresh.classifier.weight)

@@ -1,0 +1,50 @@
+"""Every one-click exercise preset in the real lessons is accepted end to end: the bot's parser
+takes its arguments, and the trainer runs it (with the tiny random model in place of MiniLM, so
+the test stays quick). `check=yes` presets run the data check and must show the report."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.course.loader import read_lesson
+from bot.finetune_request import RequestParser, sample_datasets
+
+pytestmark = pytest.mark.slow
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+
+def _presets() -> list[tuple[str, str]]:
+    presets = []
+    for path in sorted((CONTENT / "lessons").glob("*.yaml")):
+        lesson, problems = read_lesson(path, CONTENT)
+        assert lesson is not None, problems
+        if lesson.exercise:
+            presets += [(f"{lesson.id} {run.label}", run.args) for run in lesson.exercise.runs]
+    return presets
+
+
+PRESETS = _presets()
+
+
+def test_there_are_presets_to_check():
+    assert len(PRESETS) >= 10
+
+
+@pytest.mark.parametrize("label,args", PRESETS, ids=[label for label, _ in PRESETS])
+def test_preset_is_accepted_and_runs_with_the_tiny_model(label, args, tmp_path):
+    from training.checks import check_file
+    from training.trainer import train
+
+    parser = RequestParser(sample_datasets(CONTENT), hub_online=lambda: False)
+    request = parser.parse(args)
+    request = replace(request, model="tiny").resolved(sample_datasets(CONTENT)[request.data])
+    if request.check_only:
+        report = check_file(request.local_path).report
+        assert report.ok and report.to_dict()["rows"] > 0
+        return
+    result = train(request.train_config(str(tmp_path / "run")))
+    assert result.metrics["test_examples"] > 0
+    assert Path(result.paths["model_dir"], "config.json").is_file()
