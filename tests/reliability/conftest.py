@@ -65,9 +65,11 @@ def spawn_bot(data_dir, ws, database_url: str, *extra: str):
 
     from tests.conftest import ROOT
 
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    log = open(Path(data_dir) / "bot-stderr.log", "a")  # kept with the test's files, for a failure's story
     process = subprocess.Popen([sys.executable, "-m", "tests.reliability.bot_process", str(data_dir), ws.api_url,
-                                database_url, *extra], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+                                database_url, *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
+    log.close()
     line = process.stdout.readline()
     assert line.startswith("PORT "), line
     ws.bot_url = f"http://127.0.0.1:{line.split()[1]}/slack/events"
