@@ -88,6 +88,7 @@ def assert_one_flow_per_line(locator, where: str) -> dict:
     return layout
 
 
+@pytest.mark.slow
 def test_every_lesson_page_lays_out_each_line_as_one_flow(tutor, open_page):
     course = load_course()
     dm = tutor.ws.dm_channel("U0LIN")

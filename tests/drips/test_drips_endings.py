@@ -3,6 +3,8 @@ or the bot stopped between claiming a drip and sending it."""
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import datetime, timezone
 
 from bot.runtime import BotRuntime
@@ -71,6 +73,7 @@ def test_a_claim_left_by_a_stopped_bot_is_sent_once_on_restart(tutor_at):
     assert len(lessons_received(tutor.ws, "U0ADA")) == 1
 
 
+@pytest.mark.slow
 def test_a_delivery_that_failed_half_way_is_not_sent_again(tutor_at):
     """The last page went out, then Slack kept refusing the quiz: retrying the whole delivery would
     post the page twice, so the delivery is recorded as failed instead."""

@@ -88,6 +88,7 @@ def test_two_schedulers_on_one_database_send_each_of_1000_drips_once(tutor_at, s
     assert_each_got_exactly_one(tutor, users)
 
 
+@pytest.mark.slow
 def test_rate_limited_slack_still_gets_every_drip_once(tutor_at):
     tutor = tutor_at(NOW)
     users = add_due_learners(tutor, 30, "U8")

@@ -48,6 +48,7 @@ def open_descriptors() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
 def test_two_hundred_starts_and_stops_with_requests_in_flight(caplog):
     """Start, fire requests (new connections and a kept-alive one), stop while they are being answered:

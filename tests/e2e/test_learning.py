@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import time
 
@@ -136,6 +138,7 @@ def test_missed_question_comes_back_for_review(tutor):
     assert tutor.services.learning.answers("T0SANDBOX", LIN, "1.1")[question.id].correct is False
 
 
+@pytest.mark.slow
 def test_ack_comes_before_slow_database_work(tutor):
     tutor.ws.slash(LIN, "/lesson", "1.1")
     question = read_whole_lesson(tutor, LIN, "1.1")[0]

@@ -21,6 +21,8 @@ from drip_steps import daily, lessons_received, local_moment, tick_at  # noqa: E
 
 from tests.conftest import Tutor  # noqa: E402
 
+pytestmark = pytest.mark.slow  # real WebSocket sessions: seconds each, in the full run
+
 APP_TOKEN = "xapp-1-A0TUTOR-1-sandbox"
 LIN, ADA = "U0LIN", "U0ADA"
 

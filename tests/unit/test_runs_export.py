@@ -74,6 +74,7 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_neutralised():
     assert float(record["gap_to_tfidf"]) < 0 and record["gap_to_tfidf"].startswith("-"), "numbers stay numbers"
 
 
+@pytest.mark.slow
 def test_mlflow_export_logs_each_run_once_with_its_settings_and_metrics(tmp_path, monkeypatch):
     """`tutor runs export --mlflow DIR`: an MLflow store that MLflow itself reads back; exporting
     again replaces the runs instead of doubling them."""

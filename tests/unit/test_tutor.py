@@ -30,6 +30,7 @@ def run_ask(tmp_path, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @needs_table
 def test_ask_json_cites_the_lesson_best_first_and_declines_off_topic(tmp_path):
     answer = run_ask(tmp_path, "why is my macro-F1 so much lower than accuracy?")

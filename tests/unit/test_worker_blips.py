@@ -3,6 +3,8 @@ job (issue 13, item 8)."""
 
 from __future__ import annotations
 
+import pytest
+
 import threading
 import time
 from datetime import datetime, timezone
@@ -48,6 +50,7 @@ class _FlakyJobs(JobService):
         return super().cancel_requested(job_id)
 
 
+@pytest.mark.slow
 def test_a_database_blip_mid_run_does_not_fail_the_job(tmp_path, monkeypatch):
     settings = load_settings({"TUTOR_DATA_DIR": str(tmp_path)})
     db = Database(settings.db_url)
