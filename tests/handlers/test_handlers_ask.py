@@ -10,18 +10,8 @@ import pytest
 
 from bot.store.models import TutorQuestion
 from tests.helpers import ADA, GENERAL, LIN, TEAM, buttons, dm, rejected_api_calls, text_of, wait_journal
-from tests.inprocess import covers, start_inprocess, stop_inprocess
-
-
-@pytest.fixture
-def tutor_inproc(tmp_path):
-    running = start_inprocess(tmp_path, env={"TUTOR_ADMINS": ADA})
-    yield running
-    stop_inprocess(running)
-
-
-def thread_replies(ws, channel: str, thread_ts: str) -> list[dict]:
-    return [m for m in ws.messages(channel) if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts]
+from tests.handlers.ask_fixtures import thread_replies, tutor_inproc  # noqa: F401 (a fixture)
+from tests.inprocess import covers
 
 
 def questions(t) -> list[TutorQuestion]:
