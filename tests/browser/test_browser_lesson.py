@@ -26,11 +26,14 @@ def test_lesson_read_and_quiz_by_clicking(tutor, open_page):
 
     complete = page.locator(".message", has_text=re.compile(r"Lesson 1\.1 complete"))
     clicks = {"lesson_continue": 0, "quiz_answer": 0}
+    step_or_done = page.locator(STEP_BUTTONS).or_(complete)
     for _ in range(30):
+        # the score arrives as its own message after the last answer's update: wait for whichever
+        # comes next, a step button or the score (waiting for buttons alone raced the score)
+        step_or_done.first.wait_for()
         if complete.count():
             break
         button = page.locator(STEP_BUTTONS).first
-        button.wait_for()
         action_id = button.get_attribute("data-action-id")
         ts = button.locator("xpath=ancestor::div[@data-ts][1]").get_attribute("data-ts")
         assert ts
