@@ -22,6 +22,21 @@ from sandbox.server import SandboxServer
 T = TypeVar("T")
 
 
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05, message: str = "",
+             explain: Callable[[], str] | None = None) -> T:
+    """Poll `predicate()` until it is truthy and return its value; AssertionError on timeout (with
+    `explain()` appended). The one polling loop of the sandbox's drivers and of the test suite."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            why = f"; {explain()}" if explain else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}{why}")
+        time.sleep(interval)
+
+
 class Workspace:
     def __init__(self, signing_secret: str = "sandbox-signing-secret", bot_token: str = "xoxb-sandbox-token",
                  bot_url: str | None = None, port: int = 0, host: str = "127.0.0.1",
@@ -204,17 +219,10 @@ class Workspace:
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05,
                  message: str = "") -> T:
-        """Poll until `predicate()` is truthy and return its value; AssertionError on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                tail = json.dumps(self.journal()[-5:], default=str)[:2000]
-                raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}; "
-                                     f"last journal entries: {tail}")
-            time.sleep(interval)
+        """Poll until `predicate()` is truthy and return its value; on timeout the AssertionError
+        carries the journal's last entries, which usually say why."""
+        return wait_for(predicate, timeout, interval, message,
+                        explain=lambda: "last journal entries: " + json.dumps(self.journal()[-5:], default=str)[:2000])
 
     # ----- rate limits ------------------------------------------------------------------------
     def set_rate_limit(self, method: str, burst: int, per_seconds: float, retry_after: int | None = None, *,

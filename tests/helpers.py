@@ -11,10 +11,11 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any, Callable, TypeVar
+
+from sandbox.driver import wait_for as sandbox_wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 TEAM = "T0SANDBOX"
@@ -27,25 +28,17 @@ T = TypeVar("T")
 
 # ----- waiting ------------------------------------------------------------------------------------
 def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.02, message: str = "") -> T:
-    """Poll `predicate()` until it is truthy and return its value; AssertionError on timeout. The one
-    polling loop of the suite: tests wait on a journal entry, a message or a row, never on the clock."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}")
-        time.sleep(interval)
+    """Poll `predicate()` until it is truthy and return its value; AssertionError on timeout. Tests wait
+    on a journal entry, a message or a row, never on the clock (the loop itself is the sandbox's)."""
+    return sandbox_wait_for(predicate, timeout, interval, message)
 
 
 def poll_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05) -> bool:
     """Like `wait_for`, but returns False on timeout: for soak tests that report what they found."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
+    try:
+        sandbox_wait_for(predicate, timeout, interval)
+    except AssertionError:
+        return False
     return True
 
 
