@@ -424,13 +424,13 @@ def split_chat(usable: list[Conversation], test: list[Conversation] | None = Non
                test_size: int | None = None, val_size: int | None = None) -> ChatSplits:
     """Seeded held-out prompts (test) and a validation set (for early stopping), the rest to train.
     Prompts are already unique (check_chat), so no prompt is in two splits. Default sizes: a tenth
-    (5 to 24: each held-out prompt is answered twice, base and tuned, the slowest part of a CPU run)
+    (5 to 16: each held-out prompt is answered twice, base and tuned, the slowest part of a CPU run)
     held out, a twentieth (4 to 32) for validation."""
     order = list(usable)
     random.Random(seed).shuffle(order)
     n = len(order)
     if test is None:
-        test_size = test_size or min(24, max(5, round(0.1 * n)))
+        test_size = test_size or min(16, max(5, round(0.1 * n)))
         test, order = order[:test_size], order[test_size:]
     val_size = val_size or min(32, max(4, round(0.05 * n)))
     val_size = min(val_size, max(1, len(order) // 5))

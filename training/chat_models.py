@@ -91,6 +91,8 @@ def _forget_gguf(model) -> None:
     which the Trainer refuses to train and `save_pretrained` would write into config.json. The
     weights are plain tensors, so the marks go."""
     model.hf_quantizer = None
+    model.is_quantized = False
+    model.quantization_method = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
 

@@ -92,7 +92,7 @@ def train_chat(config: TrainConfig, on_progress: Callable[[Progress], None] | No
     max_length = report.max_length
     references = [c.answer for c in splits.test]
     answer_tokens = max(len(tokenizer(r, add_special_tokens=False)["input_ids"]) for r in references)
-    max_new_tokens = min(MAX_NEW_TOKENS_CAP, answer_tokens + 24)
+    max_new_tokens = min(MAX_NEW_TOKENS_CAP, answer_tokens + 16)
     model = load_chat_model(spec, tokenizer, config.seed)
     reporter.check()
 
@@ -218,6 +218,7 @@ def build_trainer(model, tokenizer, spec, splits: ChatSplits, max_length: int, c
         learning_rate=config.learning_rate, lr_scheduler_type="cosine", warmup_steps=0.05,
         per_device_train_batch_size=config.batch_size, per_device_eval_batch_size=config.batch_size * 2,
         max_length=max_length, completion_only_loss=True, packing=False,
+        gradient_checkpointing=False,  # TRL turns it on; a 135M model fits, and recomputing costs a third
         train_sampling_strategy="group_by_length",
         eval_strategy="steps", eval_steps=eval_steps, save_strategy="steps", save_steps=eval_steps,
         save_total_limit=2, save_only_model=True, load_best_model_at_end=True,

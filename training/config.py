@@ -22,9 +22,9 @@ MIN_PER_CLASS = 2
 # task=chat (see training/chat_trainer.py and docs/benchmarks.md for the run these were picked on):
 # a few hundred short support conversations teach SmolLM2-135M a house format in one or two epochs
 # of small LoRA steps on 2 CPU cores, within 15 minutes.
-CHAT_DEFAULT_EPOCHS = 2
+CHAT_DEFAULT_EPOCHS = 1
 CHAT_DEFAULT_BATCH = 8
-CHAT_DEFAULT_LR = {"lora": 1e-3, "full": 1e-3}  # full is for the tiny random model: it starts from noise
+CHAT_DEFAULT_LR = {"lora": 2e-3, "full": 1e-3}  # full is for the tiny random model: it starts from noise
 CHAT_LORA = dict(r=8, lora_alpha=16, lora_dropout=0.05)
 CHAT_EXAMPLES_SHOWN = 5  # held-out prompts shown side by side (all held-out prompts are checked)
 

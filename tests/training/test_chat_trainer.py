@@ -74,7 +74,7 @@ def test_whole_run_with_the_tiny_model(tmp_path):
     result = train_chat(config, on_progress=lambda p: phases.append(p.phase)).to_dict()
     assert set(result["checks"]) == {"format", "rouge_l", "length"}
     assert all(set(v) == {"base", "tuned"} for v in result["checks"].values())
-    assert result["splits"] == {"train": 46, "validation": 8, "test": 6}
+    assert result["splits"] == {"train": 50, "validation": 4, "test": 6}
     assert len(result["examples"]) == 5 and all({"prompt", "reference", "base", "tuned"} <= set(e)
                                                  for e in result["examples"])
     curve = result["training"]["loss_curve"]

@@ -195,8 +195,8 @@ def chat_parser(tmp_path):
 def test_chat_defaults(chat_parser):
     req = chat_parser.parse("task=chat")
     assert (req.task, req.data, req.model, req.method, req.epochs, req.batch_size) == \
-        ("chat", "support_chat", "smollm2", "lora", 2, 8)
-    assert req.learning_rate == 1e-3 and req.train_config("/tmp/x").task == "chat"
+        ("chat", "support_chat", "smollm2", "lora", 1, 8)
+    assert req.learning_rate == 2e-3 and req.train_config("/tmp/x").task == "chat"
     assert FinetuneRequest.from_dict(json.loads(json.dumps(req.to_dict()))) == req
     assert req.describe().startswith("chat · `support_chat`")
 
