@@ -26,7 +26,7 @@ from typing import Callable
 from training.chat_checks import compare, summarise
 from training.chat_data import ChatReport, ChatSplits, Conversation, check_chat, load_chat, split_chat
 from training.checks import check_budget
-from training.config import CHAT_EXAMPLES_SHOWN, CHAT_LORA, TrainConfig
+from training.config import CHAT_EXAMPLES_SHOWN, CHAT_LORA, CHAT_LORA_TOP_SHARE, TrainConfig
 from training.errors import Cancelled, DataCheckFailed, RequestError
 from training.progress import Progress, Reporter
 
@@ -94,6 +94,7 @@ def train_chat(config: TrainConfig, on_progress: Callable[[Progress], None] | No
     answer_tokens = max(len(tokenizer(r, add_special_tokens=False)["input_ids"]) for r in references)
     max_new_tokens = min(MAX_NEW_TOKENS_CAP, answer_tokens + 16)
     model = load_chat_model(spec, tokenizer, config.seed)
+    layers = model.config.num_hidden_layers
     reporter.check()
 
     reporter.emit("answering", step=0, total_steps=len(splits.test))
@@ -141,7 +142,8 @@ def train_chat(config: TrainConfig, on_progress: Callable[[Progress], None] | No
                   "epochs_run": history["epochs_run"], "best_step": history["best_step"],
                   "best_validation_loss": history["best_loss"], "selected_by": "validation loss",
                   "learning_rate": config.learning_rate, "method": config.method,
-                  "lora": _lora_settings(config) if config.method == "lora" else None,
+                  "lora": ({**_lora_settings(config), "layers": _top_layers(layers)}
+                           if config.method == "lora" else None),
                   "trainable_parameters": history["trainable"], "total_parameters": history["total"],
                   "loss_curve": {"train": history["train_points"], "validation": history["val_points"]}})
     from training.modelcard import write_chat_model_card
@@ -184,6 +186,12 @@ def _ids(encoded) -> list[int]:
     return list(encoded)
 
 
+def _top_layers(layers: int) -> list[int]:
+    """The decoder layers that get adapters: the top CHAT_LORA_TOP_SHARE of them (at least one)."""
+    count = max(1, math.ceil(CHAT_LORA_TOP_SHARE * layers))
+    return list(range(layers - count, layers))
+
+
 def _lora_settings(config: TrainConfig) -> dict:
     return {**CHAT_LORA, "r": config.lora_r or CHAT_LORA["r"],
             "lora_alpha": 2 * (config.lora_r or CHAT_LORA["r"])}
@@ -209,7 +217,8 @@ def build_trainer(model, tokenizer, spec, splits: ChatSplits, max_length: int, c
         from peft import LoraConfig, TaskType
 
         peft_config = LoraConfig(task_type=TaskType.CAUSAL_LM, target_modules=list(spec.lora_targets),
-                                 **_lora_settings(config))
+                                 layers_to_transform=_top_layers(model.config.num_hidden_layers),
+                                 layers_pattern="layers", **_lora_settings(config))
     tokenizer.padding_side = "right"
     steps_per_epoch = max(1, math.ceil(len(splits.train) / config.batch_size))
     eval_steps = max(1, steps_per_epoch // EVALS_PER_EPOCH)

@@ -31,7 +31,7 @@ class ModelSpec:
 
 
 TASKS = ("classify", "chat")
-CHAT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
+CHAT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec

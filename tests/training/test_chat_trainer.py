@@ -57,11 +57,13 @@ def test_loss_is_on_the_assistant_tokens_only(tmp_path, tiny):
         assert "user" not in answer_text.replace(conversation.answer, "")  # no prompt tokens are learned
 
 
-def test_lora_wraps_the_attention_projections(tmp_path, tiny):
+def test_lora_adapts_the_projections_of_the_top_layers_only(tmp_path, tiny):
     trainer, _, _ = _trainer(tmp_path, tiny, method="lora")
     trainable = [n for n, p in trainer.model.named_parameters() if p.requires_grad]
     assert trainable and all("lora_" in n for n in trainable)
-    assert {n.split(".lora_")[0].rsplit(".", 1)[-1] for n in trainable} == {"q_proj", "k_proj", "v_proj", "o_proj"}
+    assert {n.split(".lora_")[0].rsplit(".", 1)[-1] for n in trainable} == {
+        "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    assert {n.split(".layers.")[1].split(".")[0] for n in trainable} == {"1"}  # the top 40% of 2 layers
 
 
 def test_whole_run_with_the_tiny_model(tmp_path):
