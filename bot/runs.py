@@ -111,7 +111,7 @@ def run_from_job(job) -> Run:
     return Run(
         id=job.id, state=job.state, request=request,
         data="upload" if request.get("data_kind") == "upload" else str(request.get("data", "?")),
-        task=str(request.get("task") or "classification"), method=str(request.get("method", "full")),
+        task="chat" if request.get("task") == "chat" else "classification", method=str(request.get("method", "full")),
         accuracy=_num(metrics.get("accuracy")), macro_f1=_num(metrics.get("macro_f1")),
         tfidf_accuracy=_num(tfidf.get("accuracy")), tfidf_macro_f1=_num(tfidf.get("macro_f1")),
         seconds=seconds,

@@ -68,13 +68,18 @@ class Worker:
             stop_beating.set()
 
     def _train(self, job_id: int) -> None:
-        from training.trainer import train
-
         from pathlib import Path
 
         job = self.jobs.get(job_id)
         request = self._resolved(job)
-        entry = self._enter_challenge(job)
+        if request.task == "chat":
+            from training.chat_trainer import train_chat as train
+
+            entry = None  # challenges score classifiers on a hidden split; a chat run takes no part
+        else:
+            from training.trainer import train
+
+            entry = self._enter_challenge(job)
         if entry is not None and entry.entered:  # train on the data minus the hidden split
             request = request.resolved(Path(entry.challenge.train_path))
         config = request.train_config(str((self.settings.runs_dir / str(job_id) / "model").resolve()))
@@ -177,9 +182,13 @@ class Worker:
             view = finetune_views.prediction_modal(job_id, text, None, "That model is not available.")
         else:
             try:
-                from training.predict import predict
-
-                view = finetune_views.prediction_modal(job_id, text, predict(job.model_dir, text))
+                if (job.result or {}).get("task") == "chat":
+                    from training.chat_predict import answer_both as predict_with
+                    answer = predict_with(job.result, text)
+                else:
+                    from training.predict import predict
+                    answer = predict(job.model_dir, text)
+                view = finetune_views.prediction_modal(job_id, text, answer)
             except Exception:
                 log.exception("prediction with job %s failed", job_id)
                 view = finetune_views.prediction_modal(job_id, text, None, "The prediction failed; try again.")

@@ -113,13 +113,14 @@ def try_clicked(ack, body, action, client, services):
         not_yours(client, body, "model")
         return
     labels = [row.get("label") for row in (job.result or {}).get("per_class") or [] if isinstance(row, dict)]
-    client.views_open(trigger_id=body["trigger_id"], view=finetune_views.try_modal(job.id, labels))
+    chat = (job.result or {}).get("task") == "chat"
+    client.views_open(trigger_id=body["trigger_id"], view=finetune_views.try_modal(job.id, labels, chat=chat))
 
 
 def try_submitted(ack, body, view, services):
     text = (view["state"]["values"].get("text", {}).get(INPUT_ACTION, {}).get("value") or "").strip()
     if not text:
-        ack(response_action="errors", errors={"text": "Type a sentence to classify."})
+        ack(response_action="errors", errors={"text": "Type a sentence for the model."})
         return
     job_id = int(view.get("private_metadata") or 0)
     team_id, user_id = team_and_user(body)

@@ -19,6 +19,18 @@ EPOCH_RANGE = (1, 20)
 LR_RANGE = (1e-6, 1e-2)
 BATCH_RANGE = (4, 128)
 MIN_PER_CLASS = 2
+# task=chat (see training/chat_trainer.py and docs/benchmarks.md for the run these were picked on):
+# a few hundred short support conversations teach SmolLM2-135M a house format in one or two epochs
+# of small LoRA steps on 2 CPU cores, within 15 minutes.
+CHAT_DEFAULT_EPOCHS = 1
+CHAT_DEFAULT_BATCH = 8
+CHAT_DEFAULT_LR = {"lora": 2e-3, "full": 1e-3}  # full is for the tiny random model: it starts from noise
+CHAT_LORA = dict(r=8, lora_alpha=16, lora_dropout=0.05)
+# LoRA goes on the top 40% of the decoder layers (attention and MLP projections). Backpropagation then
+# stops at the lowest adapted layer, which cuts a step's cost by about 40% on a CPU; style and format
+# live mostly in the upper layers (see lesson 6.2 and docs/benchmarks.md for the run).
+CHAT_LORA_TOP_SHARE = 0.4
+CHAT_EXAMPLES_SHOWN = 5  # held-out prompts shown side by side (all held-out prompts are checked)
 
 
 def default_lrs_text() -> str:
@@ -35,9 +47,11 @@ def effective_epochs(method: str, epochs: int, train_rows: int, batch_size: int)
     return max(epochs, min(EPOCH_RANGE[1], math.ceil(LORA_MIN_STEPS / steps_per_epoch)))
 
 
-def learning_rate_for(method: str, lr: float | None) -> float:
-    """The learning rate a run uses: the one asked for, else the method's default."""
-    return lr if lr is not None else DEFAULT_LR[method]
+def learning_rate_for(method: str, lr: float | None, task: str = "classify") -> float:
+    """The learning rate a run uses: the one asked for, else the task's and method's default."""
+    if lr is not None:
+        return lr
+    return CHAT_DEFAULT_LR[method] if task == "chat" else DEFAULT_LR[method]
 
 
 @dataclass
@@ -67,10 +81,13 @@ class TrainConfig:
     early_stopping_patience: int = 2
     data_name: str | None = None
     max_example_epochs: int | None = None  # the operator's budget of training rows x epochs
+    task: str = "classify"  # or "chat" (training/chat_trainer.py)
+    lora_r: int | None = None  # chat: the adapters' rank (default CHAT_LORA["r"])
+    test_size: int | None = None  # chat: held-out prompts (default: a tenth, 5 to 40)
 
     @property
     def learning_rate(self) -> float:
-        return learning_rate_for(self.method, self.lr)
+        return learning_rate_for(self.method, self.lr, self.task)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -21,10 +21,11 @@ _ROOT = Path(__file__).resolve().parents[1]
 
 
 def check_file_isolated(path: str | Path, text_column: str | None = None,
-                        label_column: str | None = None, *, memory_bytes: int = MEMORY_BYTES,
+                        label_column: str | None = None, *, task: str = "classify", memory_bytes: int = MEMORY_BYTES,
                         cpu_seconds: int = CPU_SECONDS, wall_seconds: float = WALL_SECONDS) -> dict:
-    """`check_file(...).report.to_dict()`, computed in a limited child; never raises for bad data."""
-    args = {"path": str(path), "text": text_column, "label": label_column,
+    """`check_file(...).report.to_dict()` (`check_chat_file` for task=chat), computed in a limited
+    child; never raises for bad data."""
+    args = {"path": str(path), "text": text_column, "label": label_column, "task": task,
             "memory": memory_bytes, "cpu": cpu_seconds}
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")])))
     try:
@@ -50,9 +51,14 @@ def _child(args: dict) -> None:
 
     resource.setrlimit(resource.RLIMIT_AS, (args["memory"], args["memory"]))
     resource.setrlimit(resource.RLIMIT_CPU, (args["cpu"], args["cpu"]))
-    from training.checks import check_file
+    if args.get("task") == "chat":
+        from training.chat_data import check_chat_file
 
-    report = check_file(args["path"], args["text"], args["label"]).report.to_dict()
+        report = check_chat_file(args["path"]).to_dict()
+    else:
+        from training.checks import check_file
+
+        report = check_file(args["path"], args["text"], args["label"]).report.to_dict()
     sys.stdout.write(json.dumps(report))
 
 

@@ -96,3 +96,69 @@ def write_model_card(model_dir: Path, result) -> Path:
     path = Path(model_dir) / "README.md"
     path.write_text(render_model_card(result), encoding="utf-8")
     return path
+
+
+def render_chat_model_card(result) -> str:
+    """The card of a chat fine-tune (`training/chat_trainer.py`): base model, method, data, the
+    automatic checks for base and tuned on the held-out prompts, and the limits."""
+    cfg, report, t = result.config, result.data_report, result.training
+    data_name = cfg.get("data_name") or Path(cfg.get("data_path") or "data").name
+    rows = "\n".join(f"| {name} | {v['base']} | {v['tuned']} |" for name, v in result.checks.items())
+    warnings = "\n".join(f"- {p['message']}" for p in report.get("problems", [])) or "- none"
+    lora = t.get("lora")
+    method = (f"LoRA (r={lora['r']}, alpha={lora['lora_alpha']}, on attention projections); the adapter "
+              "is saved beside this folder in `../adapter`, merged into these weights here"
+              if lora else "full fine-tuning (every weight)")
+    return f"""---
+library_name: transformers
+pipeline_tag: text-generation
+tags: [finetune-tutor, chat, sft]
+---
+
+# Chat model: {data_name}
+
+Supervised fine-tuning with Finetune Tutor (TRL `SFTTrainer`) of the `{cfg['model']}` base model by
+{method}. Loss on the assistant's tokens only; {t.get('epochs_run')} epoch(s) run of
+{t.get('epochs_planned')}, learning rate {t.get('learning_rate')}, batch size {cfg['batch_size']}, max length
+{t.get('max_length')} tokens, seed {cfg['seed']}. The weights kept have the lowest validation loss
+({t.get('best_validation_loss')}).
+
+## Data
+- Source: {data_name} ({report.get('format')} format); {report.get('usable')} usable conversations of
+  {report.get('records')}.
+- Splits: {result.splits['train']} train / {result.splits['validation']} validation /
+  {result.splits['test']} held-out prompts (seeded; no prompt in two splits).
+- Data report notes:
+{warnings}
+
+## Automatic checks on the {result.splits['test']} held-out prompts (greedy answers)
+| check | base model | tuned |
+| --- | --- | --- |
+{rows}
+
+`format`: share of answers in the house format (greeting, numbered steps, sign-off); `rouge_l`:
+mean ROUGE-L F1 to the reference answer; `length`: mean words per answer.
+
+## Use
+```python
+from transformers import AutoModelForCausalLM, AutoTokenizer
+tokenizer = AutoTokenizer.from_pretrained("PATH/TO/THIS/FOLDER")
+model = AutoModelForCausalLM.from_pretrained("PATH/TO/THIS/FOLDER")
+messages = [{{"role": "user", "content": "your question"}}]
+inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+print(tokenizer.decode(model.generate(**inputs, max_new_tokens=200)[0], skip_special_tokens=True))
+```
+
+## Intended use and limits
+- A learning exercise: it imitates the style of the training answers; it does not know more facts
+  than its base model, and it will state wrong ones in the same confident house style.
+- A 135M-parameter model makes things up: keep a person in the loop before any answer reaches a
+  customer.
+- Checks come from a small held-out set written like the training data.
+"""
+
+
+def write_chat_model_card(model_dir: Path, result) -> Path:
+    path = Path(model_dir) / "README.md"
+    path.write_text(render_chat_model_card(result), encoding="utf-8")
+    return path

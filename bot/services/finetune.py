@@ -101,7 +101,8 @@ class FinetuneService:
                  "fix": "Nothing to do."}]}
         from training.isolated import check_file_isolated
 
-        return check_file_isolated(request.local_path, request.text_column, request.label_column)
+        report = check_file_isolated(request.local_path, request.text_column, request.label_column, task=request.task)
+        return {**report, "task": request.task}
 
     def cancel(self, client: WebClient, team_id: str, user_id: str, job_id: int) -> str:
         outcome = self.jobs.request_cancel(job_id, team_id, user_id)

@@ -180,3 +180,49 @@ def test_request_module_stays_light():
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+# ----- task=chat --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def chat_parser(tmp_path):
+    (tmp_path / "support_chat.jsonl").write_text('{"messages": []}\n')
+    (tmp_path / "toy_topics.csv").write_text("text,label\na,x\n")
+    return RequestParser({"support_chat": tmp_path / "support_chat.jsonl", "toy_topics": tmp_path / "toy_topics.csv"},
+                         hub_online=lambda: False)
+
+
+def test_chat_defaults(chat_parser):
+    req = chat_parser.parse("task=chat")
+    assert (req.task, req.data, req.model, req.method, req.epochs, req.batch_size) == \
+        ("chat", "support_chat", "smollm2", "lora", 1, 8)
+    assert req.learning_rate == 2e-3 and req.train_config("/tmp/x").task == "chat"
+    assert FinetuneRequest.from_dict(json.loads(json.dumps(req.to_dict()))) == req
+    assert req.describe().startswith("chat · `support_chat`")
+
+
+def test_chat_tiny_model_trains_whole_and_methods_are_checked(chat_parser):
+    assert chat_parser.parse("task=chat model=tiny-llama").method == "full"
+    assert chat_parser.parse("task=chat method=full").method == "full"
+    assert chat_parser.parse("task=chat upload=F0123ABCD").data_kind == "upload"
+
+
+@pytest.mark.parametrize("text, field, words", [
+    ("task=chat method=frozen", "method", "`frozen` is not a known method"),
+    ("task=chat model=minilm", "model", "models for `task=chat`"),
+    ("task=chit", "task", "Did you mean `chat`"),
+    ("task=chat text=body", "text", "is for classification"),
+    ("task=chat per_class=10", "per_class", "is for classification"),
+    ("task=chat data=owner/name", "data", "hub data set"),
+    ("data=toy_topics model=smollm2", "model", "models for `task=classify`"),
+])
+def test_bad_chat_options_name_their_option(chat_parser, text, field, words):
+    with pytest.raises(RequestError) as caught:
+        chat_parser.parse(text)
+    assert caught.value.field == field and words in caught.value.message
+
+
+def test_classify_default_is_unchanged(chat_parser):
+    req = chat_parser.parse("data=toy_topics")
+    assert (req.task, req.model, req.method) == ("classify", "minilm", "full")
+    assert not req.describe().startswith("chat")

@@ -62,3 +62,16 @@ def test_every_number_in_a_prompt_comes_from_the_run():
         for number in re.findall(r"\d+(?:\.\d+)?", question.prompt):
             assert number in allowed, (number, question.prompt)
 
+
+
+def test_the_request_task_decides_classification_or_chat():
+    """Requests now carry `task` ("classify" or "chat"); old rows have none. Classification runs are still
+    asked about; chat runs are not."""
+    from bot.runs import run_from_job
+
+    classify = job(40, acc=0.95, f1=0.6)
+    classify.request["task"] = "classify"
+    assert run_from_job(classify).task == "classification" and questions_for(run_from_job(classify))
+    chat = job(41, acc=0.95, f1=0.6)
+    chat.request["task"] = "chat"
+    assert run_from_job(chat).task == "chat" and questions_for(run_from_job(chat)) == []
