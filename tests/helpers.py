@@ -26,6 +26,14 @@ GENERAL = "C0GENERAL"
 T = TypeVar("T")
 
 
+def lesson_count() -> int:
+    """How many lessons the real course has (content/course.yaml): the course grows, so tests that
+    check texts such as "Lesson 1 of N" ask for N instead of writing it down."""
+    from bot.course.loader import load_course
+
+    return len(load_course())
+
+
 # ----- waiting ------------------------------------------------------------------------------------
 def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.02, message: str = "") -> T:
     """Poll `predicate()` until it is truthy and return its value; AssertionError on timeout. Tests wait

@@ -9,6 +9,7 @@ template with nouns swapped must fail here, which `test_checks_catch_a_noun_swap
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import Counter
 from itertools import combinations
@@ -205,3 +206,145 @@ def test_checks_catch_a_noun_swapped_template():
     _, rows = read_csv(DATASETS_DIR / "support_tickets.csv")
     pasted = [text for text, _ in rows] + template[:30]
     assert most_common_frame_share(pasted)[1] > MAX_SHARED_FRAME_SHARE
+
+
+# --- support_chat.jsonl: the chat sample set for `/finetune task=chat` (module 6) -------------------
+
+CHAT_PATH = DATASETS_DIR / "support_chat.jsonl"
+CHAT_CARD = DATASETS_DIR / "support_chat.md"
+CHAT_MIN_RECORDS = 320
+CHAT_SYSTEM = "You are the support assistant for Quillpad, a note-taking app for teams."
+CHAT_GREETING = "Hi there, thanks for reaching out!"
+CHAT_CLOSING = "If that doesn't fix it, reply here and we'll dig in."
+CHAT_SIGN_OFF = "— Sam, Quillpad Support"
+CHAT_REPLY_WORDS = (50, 110)
+# Customers really do open with "how do i" (8% here) and restatements with "you'd like to"; a block
+# of 35 pasted template records would push either past 10%.
+CHAT_MAX_SHARED_FRAME_SHARE = 0.10
+
+
+def read_chat(path: Path = CHAT_PATH) -> list[dict]:
+    """Every non-empty line as a JSON object; a line that does not parse fails the test that calls it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def house_format_problems(reply: str) -> list[str]:
+    """What is wrong with one assistant turn against the exact house format (empty list: nothing).
+
+    Greeting line, one restatement sentence, 2-4 steps numbered 1.. consecutively, the closing line
+    and the sign-off, separated by single newlines, with no markdown other than the numbers.
+    """
+    lines = reply.split("\n")
+    problems = []
+    if len(lines) < 6:
+        return [f"{len(lines)} lines, the house format has 6 to 8"]
+    if lines[0] != CHAT_GREETING:
+        problems.append(f"line 1 is {lines[0]!r}")
+    restatement = lines[1]
+    if re.match(r"\d+\. ", restatement) or not restatement.strip() or len(re.findall(r"[.!?](\s|$)", restatement)) != 1:
+        problems.append(f"line 2 is not one restating sentence: {restatement!r}")
+    if lines[-2:] != [CHAT_CLOSING, CHAT_SIGN_OFF]:
+        problems.append(f"ends with {lines[-2:]!r}")
+    steps = lines[2:-2]
+    if not 2 <= len(steps) <= 4:
+        problems.append(f"{len(steps)} steps")
+    for number, step in enumerate(steps, 1):
+        if not re.fullmatch(rf"{number}\. \S.*\S", step):
+            problems.append(f"step {number} is {step!r}")
+    if re.search(r"\*\*|__|^#|^\s*[-*] |`", reply, flags=re.MULTILINE):
+        problems.append("markdown other than the step numbers")
+    return problems
+
+
+def trainer_format_check(reply: str) -> bool:
+    """The looser check the trainer reports as `format` (house.md): greeting, 2+ steps from 1, sign-off."""
+    lines = [line for line in reply.splitlines() if line.strip()]
+    if not lines or not lines[0].startswith("Hi there") or lines[-1].strip() != CHAT_SIGN_OFF:
+        return False
+    numbers = [int(m.group(1)) for line in lines if (m := re.match(r"(\d+)\. ", line.strip()))]
+    return len(numbers) >= 2 and numbers[:2] == [1, 2]
+
+
+def turns(records: list[dict], role: str) -> list[str]:
+    return [next(m["content"] for m in record["messages"] if m["role"] == role) for record in records]
+
+
+@pytest.fixture(scope="module")
+def chat_records():
+    return read_chat()
+
+
+def test_chat_records_parse_and_have_the_three_roles(chat_records):
+    assert len(chat_records) >= CHAT_MIN_RECORDS
+    for index, record in enumerate(chat_records):
+        assert list(record) == ["messages"], index
+        assert [m["role"] for m in record["messages"]] == ["system", "user", "assistant"], index
+        assert all(set(m) == {"role", "content"} and isinstance(m["content"], str) for m in record["messages"]), index
+
+
+def test_chat_system_message_is_the_same_everywhere(chat_records):
+    assert set(turns(chat_records, "system")) == {CHAT_SYSTEM}
+
+
+def test_chat_every_reply_follows_the_house_format(chat_records):
+    broken = {i: p for i, reply in enumerate(turns(chat_records, "assistant")) if (p := house_format_problems(reply))}
+    assert broken == {}
+
+
+def test_chat_every_reply_passes_the_trainers_format_check(chat_records):
+    assert [i for i, reply in enumerate(turns(chat_records, "assistant")) if not trainer_format_check(reply)] == []
+
+
+def test_chat_reply_lengths(chat_records):
+    low, high = CHAT_REPLY_WORDS
+    words = [len(reply.split()) for reply in turns(chat_records, "assistant")]
+    assert min(words) >= low and max(words) <= high, (min(words), max(words))
+
+
+def test_chat_questions_are_short_non_empty_and_not_duplicated(chat_records):
+    questions = turns(chat_records, "user")
+    assert all(1 <= len(q.split()) <= 60 for q in questions)
+    seen = Counter(" ".join(q.lower().split()) for q in questions)
+    assert [q for q, n in seen.items() if n > 1] == []
+    assert near_duplicate_row_share(questions) < MAX_NEAR_DUPLICATE_ROW_SHARE
+
+
+def test_chat_questions_and_restatements_are_varied(chat_records):
+    questions = turns(chat_records, "user")
+    restatements = [reply.split("\n")[1] for reply in turns(chat_records, "assistant")]
+    for name, texts in (("questions", questions), ("restatements", restatements)):
+        top, share = most_common_frame_share(texts)
+        assert share <= CHAT_MAX_SHARED_FRAME_SHARE, (name, top, share)
+    assert len(set(restatements)) == len(restatements)
+    step_counts = Counter(len(reply.split("\n")) - 4 for reply in turns(chat_records, "assistant"))
+    assert set(step_counts) == {2, 3, 4} and min(step_counts.values()) >= 30, step_counts
+
+
+def test_chat_data_card_counts_match(chat_records):
+    card = CHAT_CARD.read_text(encoding="utf-8")
+    assert f"{len(chat_records)} records" in card
+    steps = Counter(len(reply.split("\n")) - 4 for reply in turns(chat_records, "assistant"))
+    assert f"{steps[2]} replies have 2 steps, {steps[3]} have\n   3, {steps[4]} have 4" in card
+    topics = [int(n) for n in re.findall(r"^\|[^|]+\|\s*(\d+)\s*\|$", card, flags=re.MULTILINE)]
+    assert sum(topics) == len(chat_records)
+
+
+def test_chat_checks_catch_broken_replies():
+    """Each way a reply can leave the house format is caught (the checks above can fail)."""
+    good = "\n".join([CHAT_GREETING, "Your notes don't sync.", "1. Open Settings.", "2. Click Sync now.", CHAT_CLOSING, CHAT_SIGN_OFF])
+    assert house_format_problems(good) == [] and trainer_format_check(good)
+    broken = {
+        "no greeting": good.replace(CHAT_GREETING, "Hello!"),
+        "steps from 2": good.replace("1. Open", "2. Open").replace("2. Click", "3. Click"),
+        "one step": good.replace("\n2. Click Sync now.", ""),
+        "no sign-off": good.replace("\n" + CHAT_SIGN_OFF, ""),
+        "markdown": good.replace("Open Settings", "Open **Settings**"),
+        "two sentences": good.replace("don't sync.", "don't sync. That is bad."),
+        "blank line": good.replace("\n1.", "\n\n1."),
+    }
+    for name, reply in broken.items():
+        assert house_format_problems(reply), name
+    assert not trainer_format_check(broken["no greeting"]) and not trainer_format_check(broken["steps from 2"])
+    assert not trainer_format_check(broken["one step"]) and not trainer_format_check(broken["no sign-off"])
+    assert house_format_problems(good + "\n")  # a trailing empty line leaves the house format too

@@ -25,11 +25,16 @@ REMOVED_KEYWORDS = {
     "group_by_length": "use train_sampling_strategy='group_by_length'",
     "use_auth_token": "use token=",
     "trust_remote_code": "the course never runs remote code",
+    "max_seq_length": "use max_length (TRL's SFTConfig)",
 }
-REMOVED_CALL_KEYWORDS = {("Trainer", "tokenizer"): "use processing_class= (transformers 5)"}
+REMOVED_CALL_KEYWORDS = {("Trainer", "tokenizer"): "use processing_class= (transformers 5)",
+                         ("SFTTrainer", "tokenizer"): "use processing_class= (TRL)",
+                         ("DPOTrainer", "tokenizer"): "use processing_class= (TRL)"}
 REMOVED_NAMES = {"load_metric": "datasets.load_metric is gone; use scikit-learn metrics",
-                 "AdamW": "transformers.AdamW is gone; use torch.optim.AdamW"}
-CHECKED_MODULES = ("transformers", "datasets", "peft", "sklearn", "torch")
+                 "AdamW": "transformers.AdamW is gone; use torch.optim.AdamW",
+                 "DataCollatorForCompletionOnlyLM": "gone from TRL; give prompt and completion columns "
+                                                    "(completion_only_loss) or use assistant_only_loss"}
+CHECKED_MODULES = ("transformers", "datasets", "peft", "sklearn", "torch", "trl")
 
 
 def snippets():
@@ -78,6 +83,22 @@ def test_snippet_checker_catches_an_old_api():
     old = "from transformers import TrainingArguments, Trainer\nargs = TrainingArguments('out', evaluation_strategy='epoch')\nTrainer(model=m, tokenizer=t)\n"
     with pytest.raises(AssertionError):
         test_snippet_is_current_python("old", old)
+
+
+@pytest.mark.parametrize("old", [
+    "from trl import SFTConfig\nSFTConfig(output_dir='o', max_seq_length=512)\n",
+    "from trl import SFTTrainer\nSFTTrainer(model=m, tokenizer=t)\n",
+    "from trl import DataCollatorForCompletionOnlyLM\n",
+    "from trl import SFTTrainerWithTypo\n",
+], ids=["max_seq_length", "tokenizer", "completion_collator", "no_such_name"])
+def test_snippet_checker_covers_trl(old):
+    """Snippets importing trl are checked like the others: names must exist in the installed TRL."""
+    with pytest.raises(AssertionError):
+        test_snippet_is_current_python("old_trl", old)
+
+
+def test_some_snippets_use_trl():
+    assert any("from trl import" in code for _, code in (p.values for p in snippets()))
 
 
 SEED_ITEMS = {
