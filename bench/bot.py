@@ -41,12 +41,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_bot(api_url: str, data_dir: str) -> tuple[subprocess.Popen, str, float]:
-    """`tutor run --http --no-worker` as Slack would host it; returns (process, url, cold start seconds)."""
+def start_bot(api_url: str, data_dir: str, database_url: str | None = None) -> tuple[subprocess.Popen, str, float]:
+    """`tutor run --http --no-worker` as Slack would host it (on SQLite in `data_dir` unless a
+    `database_url` is given); returns (process, url, cold start seconds)."""
     port = free_port()
     env = dict(os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api_url,
                TUTOR_DATA_DIR=data_dir, LOG_LEVEL="WARNING")
     env.pop("SLACK_APP_TOKEN", None)
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
     log = open(Path(data_dir) / "bot.log", "wb")  # a file, not a pipe: a full pipe would stall the bot
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--no-worker", "--host", "127.0.0.1",
