@@ -17,7 +17,7 @@ from typing import Callable
 
 log = logging.getLogger(__name__)
 
-WORKERS = 16  # the work is mostly waiting on Slack and the database
+WORKERS = 8  # enough for the work (mostly waiting on Slack); more threads only contend with the acks for the GIL
 DEPTH = 1000  # requests waiting for a worker before new ones are turned away (a few seconds of work)
 NOTICE_WORKERS, NOTICE_DEPTH = 2, 200
 
