@@ -27,7 +27,8 @@ BOLT_ARGS = ("ack", "body", "client", "context", "request", "respond", "command"
 def _arg_names(function: Callable) -> list[str]:
     names = inspect.getfullargspec(function).args
     unknown = set(names) - set(BOLT_ARGS) - {"acked"}
-    assert not unknown, f"{function.__qualname__} takes arguments Bolt does not give: {sorted(unknown)}"
+    if unknown:
+        raise TypeError(f"{function.__qualname__} takes arguments Bolt does not give: {sorted(unknown)}")
     return names
 
 
@@ -42,9 +43,11 @@ def after_ack(work: Callable, *, ack: Callable | None = None, busy: str = BUSY_T
     listener's would. When that executor is full, the request is still acknowledged and the learner is
     told `busy` (from a pool of its own, so the ack never waits for it either)."""
     work_names = _arg_names(work)
-    assert "ack" not in work_names, f"{work.__qualname__} runs after the ack and must not take `ack`"
-    ack_names = _arg_names(ack) if ack else []
+    if "ack" in work_names:
+        raise TypeError(f"{work.__qualname__} runs after the ack and must not take `ack`")
+    ack_half, ack_names = ack, (_arg_names(ack) if ack else [])
 
+    # Bolt fills these parameters by name; `ack` in here is Bolt's acknowledge function
     def listener(ack, body, client, context, request, respond, command, action, view, event, services):
         given = dict(ack=ack, body=body, client=client, context=context, request=request, respond=respond,
                      command=command, action=action, view=view, event=event, services=services)
@@ -71,7 +74,6 @@ def after_ack(work: Callable, *, ack: Callable | None = None, busy: str = BUSY_T
             log.warning("after-ack queue full: %s acknowledged, its work not started", work.__name__)
             context["busy_notice"](body, busy)
 
-    ack_half = ack
     listener.__name__, listener.__qualname__ = work.__name__, work.__qualname__
     listener.__module__, listener.__doc__ = work.__module__, work.__doc__
     listener.work, listener.ack_half = work, ack

@@ -24,6 +24,8 @@ def quiz_ack(ack, body, action, services):
 
 
 def quiz_answered(body, client, services, acked):
+    """After the ack: the question redrawn in place with its explanation, and the score when that
+    answer completed the lesson (or, for someone else's quiz, a note that it is not theirs)."""
     read, outcome = acked
     if outcome is None:
         not_yours(client, body)
