@@ -14,6 +14,7 @@ subscriptions in SQLite and Postgres.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections import Counter
@@ -23,7 +24,7 @@ from bench.targets import finish, percentile
 
 SECRET, TOKEN = "bench-secret", "xoxb-bench-token"
 TEAM = "T0SANDBOX"
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = os.environ.get("TUTOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MONDAY_8 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
 
@@ -105,7 +106,8 @@ def one_morning(runtime, ws, seen: int, buckets: dict) -> dict:
     journal = ws.journal()[seen:]
     calls = Counter(e.get("method") for e in journal if e.get("ok"))
     throttled = sum(1 for e in journal if e.get("status") == 429)
-    lessons = Counter(e.get("args", e.get("body", {})).get("channel") for e in journal
+    # a learner's first post may name them (a user id as `channel`), the rest their DM: one key each
+    lessons = Counter(ws.state.resolve_channel(e.get("args", e.get("body", {})).get("channel")) for e in journal
                       if e.get("method") == "chat.postMessage" and e.get("ok"))
     per_user = Counter(lessons.values())
     usual = per_user.most_common(1)[0][0] if per_user else 0

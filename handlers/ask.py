@@ -15,7 +15,7 @@ from bot import tutor_views
 from bot.actions import ASK_MODAL, ASK_QUESTION, INPUT_ACTION, AskAbout, AskAdmins, OpenLesson, TutorFeedback
 from bot.services.ratelimit import too_often
 from bot.slack import team_and_user
-from handlers.common import own_click
+from handlers.common import after_ack, own_click
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +104,8 @@ def _finish(client, channel, thread_ts, timer, lock, done, thinking: dict, messa
     return client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message).get("ts")
 
 
-def ask_about_clicked(ack, body, action, client, services):
+def ask_about_clicked(body, action, client, services):
     """"Ask about this" under a lesson page or a run's results: a modal with one question."""
-    ack()
     if not (read := own_click(AskAbout, body, action, client, "message")):
         return
     click = read.click
@@ -121,14 +120,20 @@ def ask_about_clicked(ack, body, action, client, services):
     client.views_open(trigger_id=body["trigger_id"], view=tutor_views.ask_modal(about, json.dumps(where)))
 
 
-def ask_submitted(ack, body, view, client, services):
-    """The modal's question, answered as a threaded reply to the message it was opened from."""
+def ask_ack(ack, view):
+    """An empty question is refused under the field; any other is acknowledged and answered after."""
     text = ((view["state"]["values"].get(ASK_QUESTION) or {}).get(INPUT_ACTION) or {}).get("value") or ""
     if not re.search(r"\w", text):
         ack(response_action="errors", errors={ASK_QUESTION: "Type a question, for example: why did my "
                                                              "validation loss go up?"})
-        return
+        return None
     ack()
+    return text
+
+
+def ask_submitted(body, view, client, services, acked):
+    """The modal's question, answered as a threaded reply to the message it was opened from."""
+    text = acked
     team_id, user_id = team_and_user(body)
     try:
         where = json.loads(view.get("private_metadata") or "{}")
@@ -142,8 +147,7 @@ def ask_submitted(ack, body, view, client, services):
     _answer(client, services, team_id, user_id, channel, thread_ts, text, context=context, asked=True)
 
 
-def feedback_clicked(ack, body, action, client, services):
-    ack()
+def feedback_clicked(body, action, client, services):
     if not (read := own_click(TutorFeedback, body, action, client, "answer")):
         return
     if not services.tutor.feedback(read.click.question, read.team_id, read.user_id, read.click.helpful):
@@ -154,16 +158,14 @@ def feedback_clicked(ack, body, action, client, services):
                    else "Thanks, noted 👎: the team's admins will see this question.")
 
 
-def open_lesson_clicked(ack, body, action, client, services):
-    ack()
+def open_lesson_clicked(body, action, client, services):
     if not (read := own_click(OpenLesson, body, action, client, "answer")):
         return
     if services.course.has(read.click.lesson):
         services.lessons.send_lesson(client, read.team_id, read.user_id, read.click.lesson)
 
 
-def ask_admins_clicked(ack, body, action, client, services):
-    ack()
+def ask_admins_clicked(body, action, client, services):
     if not (read := own_click(AskAdmins, body, action, client, "question")):
         return
     tutor = services.tutor
@@ -191,10 +193,10 @@ def _relay_admin_reply(client, services, question, text: str) -> None:
 
 
 def register(app) -> None:
-    app.event("message")(message_received)
-    app.event("app_mention")(mention_received)
-    app.action(TutorFeedback.matcher())(feedback_clicked)
-    app.action(OpenLesson.matcher())(open_lesson_clicked)
-    app.action(AskAdmins.matcher())(ask_admins_clicked)
-    app.action(AskAbout.matcher())(ask_about_clicked)
-    app.view(ASK_MODAL)(ask_submitted)
+    app.event("message")(after_ack(message_received))
+    app.event("app_mention")(after_ack(mention_received))
+    app.action(TutorFeedback.matcher())(after_ack(feedback_clicked))
+    app.action(OpenLesson.matcher())(after_ack(open_lesson_clicked))
+    app.action(AskAdmins.matcher())(after_ack(ask_admins_clicked))
+    app.action(AskAbout.matcher())(after_ack(ask_about_clicked))
+    app.view(ASK_MODAL)(after_ack(ask_submitted, ack=ask_ack))

@@ -7,6 +7,7 @@ from bot.actions import DRIP_TIME, DRIP_WEEKDAYS, WEEKDAYS_OPTION, PauseDrip, To
 from bot.services.drips import DripSettingError
 from bot.blocks import section
 from bot.slack import team_and_user
+from handlers.common import after_ack
 from handlers.home import publish_home
 
 DAILY_USAGE = ("Try `/lesson daily 09:00`, `/lesson daily weekdays 08:30`, `/lesson daily off`, "
@@ -53,25 +54,21 @@ def _change(services, body, client, *, enabled: bool = True, local_time: str | N
     publish_home(services, client, team_id, user_id, user)
 
 
-def toggle_clicked(ack, body, action, client, services):
-    ack()
+def toggle_clicked(body, action, client, services):
     if (toggle := read_click(ToggleDrip, body, action).click) is not None:
         _change(services, body, client, enabled=toggle.state == "on")
 
 
-def time_picked(ack, body, action, client, services):
-    ack()
+def time_picked(body, action, client, services):
     _change(services, body, client, local_time=action["selected_time"])
 
 
-def weekdays_toggled(ack, body, action, client, services):
-    ack()
+def weekdays_toggled(body, action, client, services):
     _change(services, body, client,
             weekdays=any(o.get("value") == WEEKDAYS_OPTION for o in action.get("selected_options") or []))
 
 
-def pause_clicked(ack, body, action, client, services):
-    ack()
+def pause_clicked(body, action, client, services):
     read = read_click(PauseDrip, body, action)
     if read.click is None:
         return
@@ -96,8 +93,8 @@ def user_changed(event, body, services):
 
 
 def register(app) -> None:
-    app.action(ToggleDrip.matcher())(toggle_clicked)
-    app.action(DRIP_TIME)(time_picked)
-    app.action(DRIP_WEEKDAYS)(weekdays_toggled)
-    app.action(PauseDrip.matcher())(pause_clicked)
-    app.event("user_change")(user_changed)
+    app.action(ToggleDrip.matcher())(after_ack(toggle_clicked))
+    app.action(DRIP_TIME)(after_ack(time_picked))
+    app.action(DRIP_WEEKDAYS)(after_ack(weekdays_toggled))
+    app.action(PauseDrip.matcher())(after_ack(pause_clicked))
+    app.event("user_change")(after_ack(user_changed))

@@ -11,13 +11,12 @@ from bot.finetune_request import RequestError
 from bot.services.ratelimit import too_often
 from bot.slack import escape, team_and_user
 from handlers import challenges, runs
-from handlers.common import not_yours, own_click
+from handlers.common import after_ack, not_yours, own_click
 
 REQUEST_FIELDS = ("data", "model", "method", "epochs", "lr")  # the modal's block ids, named as the options
 
 
-def finetune_command(ack, command, client, respond, services):
-    ack()
+def finetune_command(command, client, respond, services):
     text = (command.get("text") or "").strip()
     team_id, user_id = command["team_id"], command["user_id"]
     word = text.split(maxsplit=1)[0].lower() if text else ""
@@ -60,7 +59,7 @@ def finetune_command(ack, command, client, respond, services):
         respond(response_type="ephemeral", text=outcome.reply)
 
 
-def request_submitted(ack, body, view, client, services):
+def request_ack(ack, view, services):
     """The modal's fields become the request directly; a problem goes under the field it is about."""
     values = view["state"]["values"]
 
@@ -74,17 +73,20 @@ def request_submitted(ack, body, view, client, services):
     except RequestError as error:
         field = error.field if error.field in REQUEST_FIELDS else "lr"
         ack(response_action="errors", errors={field: error.message[:150]})
-        return
+        return None
     ack()
+    return request
+
+
+def request_submitted(body, client, services, acked):
     team_id, user_id = team_and_user(body)
-    outcome = services.finetune.start(client, team_id, user_id, request)
+    outcome = services.finetune.start(client, team_id, user_id, acked)
     if outcome.reply and not outcome.ok:
         channel = services.lessons.dm(client, team_id, user_id)
         client.chat_postMessage(channel=channel, text=outcome.reply)
 
 
-def exercise_clicked(ack, body, action, client, services):
-    ack()
+def exercise_clicked(body, action, client, services):
     if not (read := own_click(RunExercise, body, action, client, "lesson")):
         return
     team_id, user_id = read.team_id, read.user_id
@@ -96,16 +98,14 @@ def exercise_clicked(ack, body, action, client, services):
         client.chat_postEphemeral(channel=body["channel"]["id"], user=user_id, text=outcome.reply)
 
 
-def cancel_clicked(ack, body, action, client, services):
-    ack()
+def cancel_clicked(body, action, client, services):
     if not (read := own_click(CancelRun, body, action, client, "run")):
         return
     reply = services.finetune.cancel(client, read.team_id, read.user_id, read.click.job)
     client.chat_postEphemeral(channel=body["channel"]["id"], user=read.user_id, text=reply)
 
 
-def try_clicked(ack, body, action, client, services):
-    ack()
+def try_clicked(body, action, client, services):
     if not (read := own_click(TryModel, body, action, client, "model")):
         return
     job = services.jobs.get(read.click.job)
@@ -117,18 +117,26 @@ def try_clicked(ack, body, action, client, services):
     client.views_open(trigger_id=body["trigger_id"], view=finetune_views.try_modal(job.id, labels, chat=chat))
 
 
-def try_submitted(ack, body, view, services):
+def try_ack(ack, body, view, services):
+    """An empty sentence or one over the learner's limit is refused under the field; otherwise the
+    modal shows "classifying…" at once (on the ack)."""
     text = (view["state"]["values"].get("text", {}).get(INPUT_ACTION, {}).get("value") or "").strip()
     if not text:
         ack(response_action="errors", errors={"text": "Type a sentence for the model."})
-        return
+        return None
     job_id = int(view.get("private_metadata") or 0)
     team_id, user_id = team_and_user(body)
     limit = services.finetune.predict_limit  # each sentence is a model run on a worker
     if not limit.allow((team_id, user_id)):
         ack(response_action="errors", errors={"text": too_often("sentences", limit.per_minute)})
-        return
+        return None
     ack(response_action="update", view=finetune_views.prediction_modal(job_id, text, None))
+    return job_id, text
+
+
+def try_submitted(body, view, services, acked):
+    """The sentence goes to a worker, which fills in the modal the ack put up."""
+    (job_id, text), (team_id, user_id) = acked, team_and_user(body)
     services.queues.run_prediction(job_id, user_id, text, view["id"], team_id)
 
 
@@ -146,8 +154,7 @@ def file_shared(event, client):
     client.chat_postMessage(channel=channel, **finetune_views.upload_offer(name, file_id, user_id))
 
 
-def upload_clicked(ack, body, action, client, services):
-    ack()
+def upload_clicked(body, action, client, services):
     kind = CheckUpload if action.get("action_id") == CheckUpload.ACTION else TrainOnUpload
     if not (read := own_click(kind, body, action, client, "file")):
         return
@@ -170,12 +177,12 @@ def _offline_first() -> list[str]:
 
 
 def register(app) -> None:
-    app.command("/finetune")(finetune_command)
-    app.view(REQUEST_MODAL)(request_submitted)
-    app.action(RunExercise.matcher())(exercise_clicked)
-    app.action(CancelRun.matcher())(cancel_clicked)
-    app.action(TryModel.matcher())(try_clicked)
-    app.view(TRY_MODAL)(try_submitted)
-    app.event("file_shared")(file_shared)
-    app.action(CheckUpload.matcher())(upload_clicked)
-    app.action(TrainOnUpload.matcher())(upload_clicked)
+    app.command("/finetune")(after_ack(finetune_command))
+    app.view(REQUEST_MODAL)(after_ack(request_submitted, ack=request_ack))
+    app.action(RunExercise.matcher())(after_ack(exercise_clicked))
+    app.action(CancelRun.matcher())(after_ack(cancel_clicked))
+    app.action(TryModel.matcher())(after_ack(try_clicked))
+    app.view(TRY_MODAL)(after_ack(try_submitted, ack=try_ack))
+    app.event("file_shared")(after_ack(file_shared))
+    app.action(CheckUpload.matcher())(after_ack(upload_clicked))
+    app.action(TrainOnUpload.matcher())(after_ack(upload_clicked))

@@ -6,6 +6,7 @@ from bot import runs_views, tutor_views, views
 from bot.actions import ExportTeam, ShowSyllabus, StartCourse
 from bot.slack import team_and_user
 from handlers import challenges
+from handlers.common import after_ack
 
 
 def publish_home(services, client, team_id: str, user_id: str, user=None, runs_page: int = 0) -> None:
@@ -40,8 +41,7 @@ def home_opened(event, body, client, services):
     publish_home(services, client, team_id, event["user"], user)
 
 
-def start_clicked(ack, body, client, services):
-    ack()
+def start_clicked(body, client, services):
     team_id, user_id = team_and_user(body)
     lesson_id = services.learning.next_lesson_id(team_id, user_id)
     if lesson_id is None:
@@ -52,16 +52,14 @@ def start_clicked(ack, body, client, services):
     services.lessons.send_lesson(client, team_id, user_id, lesson_id)
 
 
-def syllabus_clicked(ack, body, client, services):
-    ack()
+def syllabus_clicked(body, client, services):
     team_id, user_id = team_and_user(body)
     channel = services.lessons.dm(client, team_id, user_id)
     entries = services.learning.syllabus(team_id, user_id)
     client.chat_postMessage(channel=channel, **views.syllabus_message(entries, services.course.course))
 
 
-def export_clicked(ack, body, client, services):
-    ack()
+def export_clicked(body, client, services):
     team_id, user_id = team_and_user(body)
     if not services.users.is_admin(team_id, user_id):
         return  # the button is only shown to admins; a forged click gets nothing
@@ -72,7 +70,7 @@ def export_clicked(ack, body, client, services):
 
 
 def register(app) -> None:
-    app.event("app_home_opened")(home_opened)
-    app.action(StartCourse.matcher())(start_clicked)
-    app.action(ShowSyllabus.matcher())(syllabus_clicked)
-    app.action(ExportTeam.matcher())(export_clicked)
+    app.event("app_home_opened")(after_ack(home_opened))
+    app.action(StartCourse.matcher())(after_ack(start_clicked))
+    app.action(ShowSyllabus.matcher())(after_ack(syllabus_clicked))
+    app.action(ExportTeam.matcher())(after_ack(export_clicked))

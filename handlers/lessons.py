@@ -8,23 +8,30 @@ import re
 from bot import views
 from bot.actions import ContinueLesson, NextLesson
 from bot.slack import escape
-from handlers.common import own_click, retire_buttons
+from handlers.common import after_ack, own_click, retire_buttons
 from handlers.drips import daily_command
 
 LESSON_ID = re.compile(r"^\d+\.\d+$")
 
 
-def lesson_command(ack, command, client, respond, services):
+def lesson_ack(ack, command):
+    """Help and the usage line ride on the ack itself; anything else is worked on after it."""
+    text = (command.get("text") or "").strip()
+    arg = text.lower()
+    if arg in ("help", "?"):
+        ack(response_type="ephemeral", **views.help_message())
+        return None
+    if arg and not LESSON_ID.match(arg) and arg != "list" and not arg.startswith("daily"):
+        ack(response_type="ephemeral", text=views.LESSON_USAGE.format(arg=escape(text[:100])))
+        return None
+    ack()
+    return True
+
+
+def lesson_command(command, client, respond, services):
     text = (command.get("text") or "").strip()
     team_id, user_id = command["team_id"], command["user_id"]
     arg = text.lower()
-    if arg in ("help", "?"):
-        ack(response_type="ephemeral", **views.help_message())  # the answer rides on the ack itself
-        return
-    if arg and not LESSON_ID.match(arg) and arg != "list" and not arg.startswith("daily"):
-        ack(response_type="ephemeral", text=views.LESSON_USAGE.format(arg=escape(text[:100])))
-        return
-    ack()
     services.users.ensure(team_id, user_id, client)
     if arg == "list":
         entries = services.learning.syllabus(team_id, user_id)
@@ -51,8 +58,7 @@ def lesson_command(ack, command, client, respond, services):
                 text=f"📬 Lesson {lesson.id}: {escape(lesson.title)} is in your DM with me: <slack://channel?id={channel}|open it>.")
 
 
-def continue_clicked(ack, body, action, client, services):
-    ack()
+def continue_clicked(body, action, client, services):
     if not (read := own_click(ContinueLesson, body, action, client, "lesson")):
         return
     team_id, user_id, click = read.team_id, read.user_id, read.click
@@ -65,8 +71,7 @@ def continue_clicked(ack, body, action, client, services):
     services.lessons.send_page(client, team_id, user_id, click.lesson, click.page)
 
 
-def next_clicked(ack, body, action, client, services):
-    ack()
+def next_clicked(body, action, client, services):
     if not (read := own_click(NextLesson, body, action, client, "lesson")):
         return
     team_id, user_id, lesson_id = read.team_id, read.user_id, read.click.lesson
@@ -78,6 +83,6 @@ def next_clicked(ack, body, action, client, services):
 
 
 def register(app) -> None:
-    app.command("/lesson")(lesson_command)
-    app.action(ContinueLesson.matcher())(continue_clicked)
-    app.action(NextLesson.matcher())(next_clicked)
+    app.command("/lesson")(after_ack(lesson_command, ack=lesson_ack))
+    app.action(ContinueLesson.matcher())(after_ack(continue_clicked))
+    app.action(NextLesson.matcher())(after_ack(next_clicked))

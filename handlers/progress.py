@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot import views
+from handlers.common import after_ack
 
 
-def progress_command(ack, command, client, respond, services):
-    ack()
+def progress_command(command, client, respond, services):
     team_id, user_id = command["team_id"], command["user_id"]
     services.users.ensure(team_id, user_id, client)
     summary = services.learning.summary(team_id, user_id)
@@ -15,4 +15,4 @@ def progress_command(ack, command, client, respond, services):
 
 
 def register(app) -> None:
-    app.command("/progress")(progress_command)
+    app.command("/progress")(after_ack(progress_command))

@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from bot import views
 from bot.actions import QuizAnswer, ReviewAnswer, read_click
-from handlers.common import not_yours, own_click
+from handlers.common import BUSY_SAVED, after_ack, not_yours, own_click
 
 
-def quiz_answered(ack, body, action, client, services):
+def quiz_ack(ack, body, action, services):
     """The answer is stored BEFORE the ack (one short insert), so an acknowledged answer survives
-    a crash; everything else (the update in place, completion) happens after."""
+    a crash; everything else (the update in place, completion) happens after, in `quiz_answered`."""
     read = read_click(QuizAnswer, body, action)
     answer = read.click
     if not read.mine or not services.course.is_choice(answer.lesson, answer.question, answer.choice):
         ack()
-        if read.foreign:
-            not_yours(client, body)
-        return
-    team_id, user_id = read.team_id, read.user_id
-    outcome = services.learning.record_answer(team_id, user_id, answer.lesson, answer.question, answer.choice)
+        return (read, None) if read.foreign else None  # someone else's quiz: told so after the ack
+    outcome = services.learning.record_answer(read.team_id, read.user_id, answer.lesson, answer.question,
+                                              answer.choice)
     ack()
     if not outcome.first and not outcome.completed:
-        return  # a second click, a double click or a retry: the first answer stands, nothing changes
-    # (unless that click completed a lesson left unfinished by a crash: then say so now)
+        return None  # a second click, a double click or a retry: the first answer stands, nothing changes
+    return read, outcome  # (or that click completed a lesson left unfinished by a crash: then say so now)
+
+
+def quiz_answered(body, client, services, acked):
+    """After the ack: the question redrawn in place with its explanation, and the score when that
+    answer completed the lesson (or, for someone else's quiz, a note that it is not theirs)."""
+    read, outcome = acked
+    if outcome is None:
+        not_yours(client, body)
+        return
+    answer, team_id, user_id = read.click, read.team_id, read.user_id
     services.learning.settle(team_id, user_id, answer.lesson, outcome)
     services.drips.mark_opened(team_id, user_id)
     channel = body["channel"]["id"]
@@ -34,8 +42,7 @@ def quiz_answered(ack, body, action, client, services):
                                          outcome.questions, channel)
 
 
-def review_answered(ack, body, action, client, services):
-    ack()
+def review_answered(body, action, client, services):
     if not (read := own_click(ReviewAnswer, body, action, client, "review")):
         return
     answer = read.click
@@ -58,5 +65,5 @@ def review_answered(ack, body, action, client, services):
 
 
 def register(app) -> None:
-    app.action(QuizAnswer.matcher())(quiz_answered)
-    app.action(ReviewAnswer.matcher())(review_answered)
+    app.action(QuizAnswer.matcher())(after_ack(quiz_answered, ack=quiz_ack, busy=BUSY_SAVED))
+    app.action(ReviewAnswer.matcher())(after_ack(review_answered))

@@ -181,7 +181,14 @@ class TrackingExecutor(Executor):
                     self._pending -= 1
                     self._idle.notify_all()
 
-        return self.inner.submit(run)
+        try:
+            return self.inner.submit(run)
+        except BaseException:  # refused (bot.afterack.Busy): nothing is in flight
+            with self._idle:
+                self._pending -= 1
+                self._started -= 1
+                self._idle.notify_all()
+            raise
 
     @property
     def started(self) -> int:
@@ -197,9 +204,10 @@ class TrackingExecutor(Executor):
 
 
 def track_listeners(app) -> TrackingExecutor:
-    """Count the after-ack work of a Bolt `App` (its listener and lazy-listener executor). Bolt runs a
-    listener on that executor before it returns the ack, so once a request has been answered its work
-    is counted. (Bolt keeps the executor on its listener runner; there is no public hook for it.)"""
+    """Count the after-ack work of a Bolt `App` (its listener and lazy-listener executor).
+    `handlers.common.after_ack` puts a listener on that executor before the ack goes out, so once a
+    request has been answered its work is counted. (Bolt keeps the executor on its listener runner;
+    there is no public hook for it.)"""
     runner = app.listener_runner
     if isinstance(runner.listener_executor, TrackingExecutor):
         return runner.listener_executor

@@ -6,8 +6,8 @@ a posted message's button, a modal submission, an event) and signs it; instead o
 signed body goes to `app.dispatch(BoltRequest(...))`, and the ack comes back to the sandbox as it would
 over the wire (ephemeral replies, `response_action`s). Deliveries are journaled as usual.
 
-Bolt acks first and runs the rest of a listener on its executor (`process_before_response=False`), so
-tests either wait on the journal / a DB row for an effect, or call `settle()`, which returns once every
+The ack half of a listener runs on the dispatching thread and the listener itself after it, on the
+app's after-ack executor (`handlers.common.after_ack`, `process_before_response=True`), so tests either wait on the journal / a DB row for an effect, or call `settle()`, which returns once every
 listener started so far has finished: the way to prove that a request did *nothing*.
 
     def test_progress(tutor_inproc):

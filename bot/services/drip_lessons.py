@@ -14,21 +14,21 @@ class DripLessons:
     def deliver(self, client, claim: Claim):
         """Post the day's drip; returns (channel, ts, lesson_id | None, status)."""
         team_id, user_id = claim.team_id, claim.user_id
-        user = self.users.ensure(team_id, user_id, client, weekly=True)
-        sub = self.drips.subscription(team_id, user_id)
-        if sub is not None and sub.tz != user.tz:
-            self.drips.refresh_tz(team_id, user_id, user.tz)
-        channel = self.lessons.dm(client, team_id, user_id)
+        if self.users.get(team_id, user_id) is not None:  # a learner never seen (subscribed for them) keeps
+            user = self.users.ensure(team_id, user_id, client, weekly=True)  # the subscription's zone: no
+            sub = self.drips.subscription(team_id, user_id)  # users.info (Tier 4) on a first morning
+            if sub is not None and sub.tz != user.tz:
+                self.drips.refresh_tz(team_id, user_id, user.tz)
         if self.drips.should_pause(team_id, user_id):
             self.drips.set_paused(team_id, user_id, True)
-            response = client.chat_postMessage(channel=channel, **views.drip_paused_message(user_id))
-            return channel, response["ts"], None, "skipped"
+            response = self.lessons.post(client, team_id, user_id, **views.drip_paused_message(user_id))
+            return response["channel"], response["ts"], None, "skipped"
         lesson_id = self.learning.next_lesson_id(team_id, user_id)
         if lesson_id is None:
             self.drips.unsubscribe(team_id, user_id)
-            response = client.chat_postMessage(channel=channel, **views.course_finished_message(
+            response = self.lessons.post(client, team_id, user_id, **views.course_finished_message(
                 self.learning.summary(team_id, user_id)))
-            return channel, response["ts"], None, "sent"
+            return response["channel"], response["ts"], None, "sent"
         channel, ts = self.lessons.send_lesson(client, team_id, user_id, lesson_id)
         reviews = [r for r in self.learning.due_reviews(team_id, user_id) if r.stage > 0]
         if reviews:

@@ -25,6 +25,19 @@ class LessonSender:
             self._dm_cache[key] = channel
         return self._dm_cache[key]
 
+    def post(self, client: WebClient, team_id: str, user_id: str, **message):
+        """Post `message` into the learner's DM; Slack's response (its `channel` is the DM's id).
+        A DM not yet known costs no `conversations.open` (Tier 3, ~50 a minute, which bound a first
+        morning of drips): chat.postMessage takes the user id as `channel`, posts in the bot's DM with
+        them and answers with that DM's id, which is remembered."""
+        known = self._dm_cache.get((team_id, user_id)) or self.users.remembered_dm(team_id, user_id)
+        response = client.chat_postMessage(channel=known or user_id, **message)
+        if known:
+            self._dm_cache[(team_id, user_id)] = known
+        else:
+            self.remember_dm(team_id, user_id, response["channel"])
+        return response
+
     def remember_dm(self, team_id: str, user_id: str, channel: str) -> None:
         """Slack told us the learner's DM with the app (App Home): no need to open it later."""
         if self._dm_cache.get((team_id, user_id)) != channel:
@@ -41,12 +54,12 @@ class LessonSender:
         return self.send_page(client, team_id, user_id, lesson_id, page)
 
     def send_page(self, client: WebClient, team_id: str, user_id: str, lesson_id: str, page: int) -> tuple[str, str]:
-        channel = self.dm(client, team_id, user_id)
         pages = self.course.page_count(lesson_id)  # "Go deeper" pages follow these
         page = max(0, min(page, pages - 1 + self.course.deeper_page_count(lesson_id)))
         msg = self.course.page(lesson_id, page, user_id)
-        response = client.chat_postMessage(channel=channel, text=msg["text"], blocks=msg["blocks"],
-                                           unfurl_links=False, unfurl_media=False)
+        response = self.post(client, team_id, user_id, text=msg["text"], blocks=msg["blocks"],
+                             unfurl_links=False, unfurl_media=False)
+        channel = response["channel"]
         if page == pages - 1:
             self.send_quiz(client, team_id, user_id, lesson_id, channel)
         return channel, response["ts"]

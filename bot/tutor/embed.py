@@ -26,7 +26,7 @@ class StaticEmbedder:
     def __init__(self, table: np.ndarray, tokenizer_path: Path):
         from tokenizers import Tokenizer
 
-        self.table = table.astype(np.float32)
+        self.table = table  # float16 as stored, memory-mapped by `load`: only the rows read are resident
         self.dim = self.table.shape[1]
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
@@ -40,7 +40,7 @@ class StaticEmbedder:
         table, tokenizer = directory / TABLE_FILE, directory / TOKENIZER_FILE
         if not (table.exists() and tokenizer.exists()):
             return None
-        return cls(np.load(table), tokenizer)
+        return cls(np.load(table, mmap_mode="r"), tokenizer)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -48,7 +48,7 @@ class StaticEmbedder:
             ids = [i for i in self.tokenizer.encode(text[:4000], add_special_tokens=False).ids if i not in self.skip]
             if not ids:
                 continue
-            vector = self.table[ids[:MAX_TOKENS]].mean(0)
+            vector = self.table[ids[:MAX_TOKENS]].astype(np.float32).mean(0)
             norm = float(np.linalg.norm(vector))
             if norm > 0:
                 out[row] = vector / norm

@@ -27,10 +27,11 @@ def tick_at(tutor, moment: datetime) -> int:
 
 
 def posts_to(ws, user: str) -> list[dict]:
-    """Successful chat.postMessage calls into the learner's DM, oldest first."""
+    """Successful chat.postMessage calls into the learner's DM (named by its id or by the learner's),
+    oldest first."""
     channel = ws.dm_channel(user)
     return [entry for entry in ws.journal("chat.postMessage", kind="api")
-            if entry.get("ok") and (entry.get("args") or {}).get("channel") == channel]
+            if entry.get("ok") and ws.state.resolve_channel((entry.get("args") or {}).get("channel") or "") == channel]
 
 
 def posted_texts(ws, user: str) -> list[str]:

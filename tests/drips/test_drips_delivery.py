@@ -172,3 +172,31 @@ def test_a_learner_who_opened_app_home_gets_drips_without_opening_a_dm(tutor_at)
     assert len(lessons_received(tutor.ws, "U0ADA")) == 1
     assert tutor.services.users.remembered_dm("T0SANDBOX", "U0ADA") == tutor.ws.dm_channel("U0ADA")
     assert [e for e in tutor.ws.journal(kind="api") if e["method"] == "conversations.open"] == []
+
+
+def test_a_first_drip_reaches_the_dm_by_the_learners_id_and_keeps_the_dm_id(tutor_at):
+    """No `conversations.open` (Tier 3, 50 a minute) before a first drip: chat.postMessage takes the
+    user id as `channel` and answers with the DM's id, which the next drip uses."""
+    tutor = tutor_at(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    daily(tutor, "U0LIN", "09:00")
+    tick_at(tutor, datetime(2026, 3, 2, 17, 0, tzinfo=UTC))  # 09:00 in Los Angeles
+    first = posts_to(tutor.ws, "U0LIN")
+    assert first[0]["args"]["channel"] == "U0LIN" and len(lessons_received(tutor.ws, "U0LIN")) == 1
+    assert tutor.services.users.remembered_dm("T0SANDBOX", "U0LIN") == tutor.ws.dm_channel("U0LIN")
+    assert deliveries(tutor, "U0LIN")[0].channel == tutor.ws.dm_channel("U0LIN")
+    tick_at(tutor, datetime(2026, 3, 3, 17, 0, tzinfo=UTC))
+    assert len(lessons_received(tutor.ws, "U0LIN")) == 2
+    assert posts_to(tutor.ws, "U0LIN")[-1]["args"]["channel"] == tutor.ws.dm_channel("U0LIN")
+    assert [e for e in tutor.ws.journal(kind="api") if e["method"] == "conversations.open"] == []
+
+
+def test_a_learner_subscribed_without_talking_to_the_bot_costs_no_profile_read(tutor_at):
+    """A subscription made for a learner the bot has never seen (in bulk): the drip goes out at the
+    subscription's time zone with one chat.postMessage, no `users.info` (Tier 4) and no `conversations.open`."""
+    tutor = tutor_at(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    tutor.services.drips.subscribe("T0SANDBOX", "U0KOF", "09:00", False, "Africa/Accra")
+    tick_at(tutor, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    assert len(lessons_received(tutor.ws, "U0KOF")) == 1
+    assert users_info_calls(tutor.ws) == []
+    assert [e for e in tutor.ws.journal(kind="api") if e["method"] == "conversations.open"] == []
+    assert deliveries(tutor, "U0KOF")[0].channel == tutor.ws.dm_channel("U0KOF")

@@ -33,7 +33,9 @@ def add_due_learners(tutor, count: int, prefix: str) -> list[str]:
 
 
 def posts_per_channel(ws) -> Counter:
-    return Counter(e["args"]["channel"] for e in ws.journal("chat.postMessage", kind="api") if e.get("ok"))
+    """Per DM (a first post names the learner, `channel=U…`; Slack posts it in their DM all the same)."""
+    return Counter(ws.state.resolve_channel(e["args"]["channel"]) for e in ws.journal("chat.postMessage", kind="api")
+                   if e.get("ok"))
 
 
 def assert_each_got_exactly_one(tutor, users: list[str]) -> None:

@@ -32,7 +32,9 @@ def test_lesson_from_a_channel_lands_in_dm(tutor):
     assert f"Lesson 1 of {lesson_count()}" in text_of(first[0])
     notice = tutor.ws.wait_for(lambda: [m for m in tutor.ws.messages("C0GENERAL") if m.get("is_ephemeral")])
     assert "DM" in notice[0]["text"] and notice[0]["visible_to"] == LIN
-    assert tutor.ws.journal("conversations.open")
+    # the DM is reached by the learner's id (no conversations.open, Tier 3) and its id kept from the answer
+    assert not tutor.ws.journal("conversations.open")
+    assert tutor.services.users.remembered_dm("T0SANDBOX", LIN) == tutor.ws.dm_channel(LIN)
     no_rejected_calls(tutor)
 
 

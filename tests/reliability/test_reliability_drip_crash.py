@@ -51,8 +51,9 @@ def lesson_pages_per_user(ws: Workspace, users: list[str]) -> Counter:
     pages = Counter({user: 0 for user in users})
     for entry in ws.journal("chat.postMessage", kind="api"):
         args = entry.get("args") or {}
-        if entry.get("ok") and args.get("channel") in channel_to_user and (args.get("text") or "").startswith("📚 Lesson"):
-            pages[channel_to_user[args["channel"]]] += 1
+        channel = ws.state.resolve_channel(args.get("channel") or "")  # a first post may name the learner
+        if entry.get("ok") and channel in channel_to_user and (args.get("text") or "").startswith("📚 Lesson"):
+            pages[channel_to_user[channel]] += 1
     return pages
 
 
