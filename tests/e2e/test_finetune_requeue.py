@@ -45,8 +45,10 @@ def test_an_outcome_announced_before_a_crash_is_not_announced_again_and_a_missin
     worker = spawn_worker(tutor)
     try:
         tutor.ws.slash(LIN, "/finetune", "data=support_tickets model=tiny epochs=1 per_class=12")
-        job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.notified_at else None)(latest_job(tutor)),
-                                timeout=240)  # `succeeded` alone is too early: killing the worker then is the crash
+        # `succeeded` alone is too early (killing the worker then is the crash), and so is `notified_at`:
+        # the worker records the post, then uploads the plots; wait for that upload before the kill
+        job = tutor.ws.wait_for(lambda: (lambda j: j if j and j.notified_at and plot_uploads(tutor) else None)(
+            latest_job(tutor)), timeout=240)
     finally:
         stop_process(worker, kill=True)
 
@@ -66,7 +68,10 @@ def test_an_outcome_announced_before_a_crash_is_not_announced_again_and_a_missin
     assert len(again) == 1 and again[0]["ts"] != first[0]["ts"]
     # bot and worker share this machine's data dir, so the bot finds the plots and uploads them too
     assert "Plots (loss curves and confusion matrix) follow." in json.dumps(again[0]["blocks"])
-    plots = [f for f in tutor.ws.journal(kind="api") if f.get("method") == "files.completeUploadExternal"]
-    assert len(plots) == 2, "the worker's plot upload and the bot's re-post each uploaded the plots once"
+    assert len(plot_uploads(tutor)) == 2, "the worker's plot upload and the bot's re-post each uploaded the plots once"
     tutor.runtime.tick()
     assert len(results()) == 1
+
+
+def plot_uploads(tutor) -> list[dict]:
+    return [f for f in tutor.ws.journal(kind="api") if f.get("method") == "files.completeUploadExternal"]
