@@ -10,6 +10,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+# Connections kept open: one for each thread of the bot that may hold a session at once (16 request
+# threads, 8 after-ack workers, the notice pool, the runtime's ticks). Past the pool, SQLAlchemy opens a
+# connection for one session and closes it after (a new SQLite connection runs its pragmas; a new
+# Postgres one is a TCP connect and a login): under load that cost landed on the acks.
+POOL_SIZE, POOL_OVERFLOW = 32, 16
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -27,10 +32,11 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
+                               pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 class Database:
