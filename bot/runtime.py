@@ -38,12 +38,14 @@ class BotRuntime:
         if not self._tick_lock.acquire(blocking=False):
             return 0  # the previous tick is still running in this process
         try:
-            claims = self.services.drips.due_claims()
-            self.sender.submit(claims)
+            claimed = 0
+            for claims in self.services.drips.claim_due_chunks():
+                self.sender.submit(claims)  # the sender starts on these while the next are claimed
+                claimed += len(claims)
             self.sender.submit_verifications(self.services.drips.claim_stale_sending())
             self.services.finetune.notify_reaped()
             self._announce_challenges()
-            return len(claims)
+            return claimed
         finally:
             self._tick_lock.release()
 

@@ -100,3 +100,24 @@ def test_rate_limited_slack_still_gets_every_drip_once(tutor_at):
     limited = [e for e in tutor.ws.journal("chat.postMessage", kind="api") if e.get("status") == 429]
     assert limited, "the sandbox never rate limited: the test did not test anything"
     assert_each_got_exactly_one(tutor, users)
+
+
+def test_a_tick_hands_claims_to_the_sender_while_it_claims_the_rest(tutor_at, monkeypatch):
+    """10,000 learners due at once: the first are being sent while the tick still claims the others."""
+    from bot.services.drips import CLAIM_CHUNK
+
+    tutor = tutor_at(NOW)
+    users = add_due_learners(tutor, CLAIM_CHUNK * 3, "U7")
+    sender, seen = tutor.runtime.sender, []
+    submit = sender.submit
+
+    def counting_submit(claims):
+        seen.append((len(claims), len(deliveries(tutor))))  # rows claimed in the database so far
+        submit(claims)
+
+    monkeypatch.setattr(sender, "submit", counting_submit)
+    assert tutor.runtime.tick() == len(users)
+    sender.queue.join()
+    assert [size for size, _ in seen] == [CLAIM_CHUNK] * 3
+    assert seen[0][1] == CLAIM_CHUNK, "the first claims waited for the whole tick"
+    assert_each_got_exactly_one(tutor, users)
