@@ -239,8 +239,9 @@ def _windowed_trainer_class():
 def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, max_length: int,
                         config: TrainConfig, hardware: dict, reporter: Reporter):
     """`full` and `lora` through the transformers Trainer; returns a plain (merged) model."""
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, PrinterCallback, \
-        Trainer, TrainingArguments
+    from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
+
+    from training.best_weights import BestWeights, EarlyStopping
 
     if config.method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
@@ -258,10 +259,11 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
         output_dir=str(checkpoints), num_train_epochs=epochs,
         learning_rate=config.learning_rate, per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=config.batch_size * 2, weight_decay=0.01, warmup_steps=0.06,
-        eval_strategy="epoch", save_strategy="epoch", save_total_limit=2, save_only_model=True,
-        # The checkpoint kept (and early stopping) follows validation macro-F1, as lesson 3.3 says:
-        # it is the score the learner reads, and loss can rise while predictions still improve.
-        load_best_model_at_end=True, metric_for_best_model="macro_f1", greater_is_better=True,
+        # The weights kept (and early stopping) follow validation macro-F1, as lesson 3.3 says: it is
+        # the score the learner reads, and loss can rise while predictions still improve. The best
+        # epoch's weights are kept in memory (BestWeights), not as checkpoints on disk.
+        eval_strategy="epoch", save_strategy="no",
+        metric_for_best_model="macro_f1", greater_is_better=True,
         logging_strategy="steps", logging_steps=max(1, steps_per_epoch // 4),
         train_sampling_strategy="group_by_length" if config.group_by_length else "random", seed=config.seed, data_seed=config.seed,
         use_cpu=hardware["device"] != "cuda", bf16=hardware["bf16"], report_to="none",
@@ -273,7 +275,8 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
     trainer = trainer_class(
         model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
         processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=_macro_f1_metric, callbacks=[progress, EarlyStoppingCallback(config.early_stopping_patience)])
+        compute_metrics=_macro_f1_metric, callbacks=[progress, BestWeights("eval_macro_f1"),
+                   EarlyStopping(config.early_stopping_patience)])
     trainer.remove_callback(PrinterCallback)  # it prints log dicts to stdout; progress has them
     fit_started = time.perf_counter()
     try:
@@ -300,7 +303,7 @@ def _macro_f1_metric(eval_pred) -> dict:
 
 
 def _history(log_history: list[dict], state) -> dict:
-    """Loss curves, and the epoch whose checkpoint was kept: the best validation macro-F1 (the
+    """Loss curves, and the epoch whose weights were kept: the best validation macro-F1 (the
     first of equals, as the Trainer keeps it)."""
     train_points = [(e["epoch"], e["loss"]) for e in log_history if "loss" in e and "epoch" in e]
     val_points = [(e["epoch"], e["eval_loss"]) for e in log_history if "eval_loss" in e]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Iterator
 from datetime import datetime, time as dtime, timedelta, timezone
@@ -167,13 +168,21 @@ class DripService:
             claims = []
             # Advancing each schedule and claiming that day's delivery commit together (one transaction
             # for the chunk): a process killed between the two would otherwise skip a lesson for the day.
+            started = time.monotonic()
             with self.db.session() as session:
                 for row in due[start:start + chunk]:
                     claim = self._claim(session, now, *row)
                     if claim is not None:
                         claims.append(claim)
+            held = time.monotonic() - started
             if claims:
                 yield claims
+            if self.db.is_sqlite:
+                # SQLite has one write lock for the whole file, and a writer that finds it taken sleeps
+                # and retries (1 to 100 ms). Chunks back to back would leave it almost no moment to
+                # find it free: the sender's writes (and acks) failed with "database is locked" after
+                # 10 s. Resting as long as the chunk held the lock leaves them half of the time.
+                time.sleep(held)
 
     def _claim(self, session, now, team_id, user_id, raw_due, local_time, tz, weekdays_only) -> Claim | None:
         due_at = as_utc(raw_due)
