@@ -41,17 +41,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_bot(api_url: str, data_dir: str, database_url: str | None = None) -> tuple[subprocess.Popen, str, float]:
-    """`tutor run --http --no-worker` as Slack would host it (on SQLite in `data_dir` unless a
-    `database_url` is given); returns (process, url, cold start seconds)."""
-    port = free_port()
+def bot_env(api_url: str, data_dir: str, database_url: str | None = None, **extra: str) -> dict:
+    """The environment of a bench's bot (and of its worker, which joins it through the same data dir,
+    database and queue): the sandbox as Slack, SQLite in `data_dir` unless a `database_url` is given."""
     env = dict(os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api_url,
-               TUTOR_DATA_DIR=data_dir, LOG_LEVEL="WARNING")
-    env.pop("SLACK_APP_TOKEN", None)
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+               TUTOR_DATA_DIR=data_dir, TUTOR_LOG_LEVEL="WARNING")
+    for name in ("SLACK_APP_TOKEN", "DATABASE_URL", "REDIS_URL"):
+        env.pop(name, None)
     if database_url:
         env["DATABASE_URL"] = database_url
+    env.update(extra)
+    return env
+
+
+def start_bot(api_url: str, data_dir: str, database_url: str | None = None, **extra: str) -> tuple[subprocess.Popen, str, float]:
+    """`tutor run --http --no-worker` as Slack would host it (see `bot_env`; `extra` adds settings);
+    returns (process, url, cold start seconds)."""
+    port = free_port()
+    env = bot_env(api_url, data_dir, database_url, **extra)
     log = open(Path(data_dir) / "bot.log", "wb")  # a file, not a pipe: a full pipe would stall the bot
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--no-worker", "--host", "127.0.0.1",

@@ -30,6 +30,18 @@ def load_set() -> tuple[list[dict], list[str]]:
     return data["in_scope"], data["off_topic"]
 
 
+def retrieval_latencies_ms(retriever, mode: str, questions: list[str], rounds: int) -> list[float]:
+    """One question's retrieval as the bot answers it (embedding + scoring, top 3), in ms, each
+    question `rounds` times; also used by bench.tryit with a worker busy beside it."""
+    latencies = []
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            retriever.search(question, mode=mode, k=3)
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
 def evaluate(index, mode: str, in_scope: list[dict], off_topic: list[str], rounds: int) -> dict:
     from bot.tutor.answer import threshold_for
 
@@ -46,13 +58,7 @@ def evaluate(index, mode: str, in_scope: list[dict], off_topic: list[str], round
         if not hit3:
             misses.append((item["q"], lessons))
     declined = sum(1 for q in off_topic if (retriever.lessons(q, mode=mode, k=1) or [("", 0.0)])[0][1] < threshold)
-    latencies = []
-    questions = [item["q"] for item in in_scope] + off_topic
-    for _ in range(rounds):
-        for question in questions:
-            started = time.perf_counter()
-            retriever.search(question, mode=mode, k=3)
-            latencies.append((time.perf_counter() - started) * 1000)
+    latencies = retrieval_latencies_ms(retriever, mode, [item["q"] for item in in_scope] + off_topic, rounds)
     n = len(in_scope)
     return {"recall@1": r1 / n, "recall@3": r3 / n, "answered": kept / n, "declined": declined / len(off_topic),
             "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95), "misses": misses}

@@ -15,6 +15,8 @@ from huey import RedisHuey, SqliteHuey
 
 from bot.config import Settings
 
+PREDICT_POLL_SECONDS = 0.05  # an empty SQLite poll is one indexed SELECT: 20 a second cost next to nothing
+
 
 def make_huey(settings: Settings, queue: str):
     name = f"{settings.queue_name}-{queue}"
@@ -54,10 +56,17 @@ class Queues:
     def pending(self) -> int:
         return self.train.pending_count()
 
+    def predict_consumer(self, threads: int = 1):
+        """The consumer of the `predict` queue. It polls every PREDICT_POLL_SECONDS and never backs off:
+        Huey's default backoff (x1.15 per empty poll, up to 10 s) made a "Try it" typed after a pause
+        wait seconds for the next poll of the SQLite queue (bench/tryit.py). Redis blocks instead of polling."""
+        return self.predict.create_consumer(workers=threads, worker_type="thread", check_worker_health=False,
+                                            periodic=False, initial_delay=PREDICT_POLL_SECONDS, backoff=1.0,
+                                            max_delay=PREDICT_POLL_SECONDS)
+
     def consume(self, predict_threads: int = 1) -> None:
         """Run the worker in this process until SIGINT/SIGTERM: one training at a time, predictions beside it."""
-        predict_consumer = self.predict.create_consumer(workers=predict_threads, worker_type="thread",
-                                                        check_worker_health=False, periodic=False)
+        predict_consumer = self.predict_consumer(predict_threads)
         predict_consumer.start()
         train_consumer = self.train.create_consumer(workers=1, worker_type="thread", periodic=False)
         try:
