@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable
 
@@ -65,6 +66,20 @@ class AfterAck(ThreadPoolExecutor):
 
         self._notices.submit(run)
         return True
+
+    def close(self, grace_s: float = 5.0) -> int:
+        """At shutdown: drop the work still waiting (its requests were acknowledged and their answers
+        stored; only the follow-up messages are lost), let the work already running finish for up to
+        `grace_s`, and return how many were dropped. Without this the interpreter's exit waited for the
+        whole queue: over 10 s after a load run before the process ended on SIGTERM."""
+        dropped = self._work_queue.qsize()
+        self.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace_s
+        for thread in list(self._threads) + list(getattr(self._notices, "_threads", ())):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if dropped:
+            log.warning("stopping: %d acknowledged requests' follow-ups were not sent", dropped)
+        return dropped
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         super().shutdown(wait=wait, cancel_futures=cancel_futures)

@@ -95,6 +95,7 @@ class BotRuntime:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         self.sender.stop()
+        self.app.listener_runner.listener_executor.close()  # the after-ack work needs the database
         self.services.db.dispose()
 
 

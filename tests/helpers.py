@@ -194,6 +194,9 @@ class TrackingExecutor(Executor):
     def started(self) -> int:
         return self._started
 
+    def close(self, grace_s: float = 5.0) -> int:
+        return self.inner.close(grace_s)  # the runtime's stop, as on the AfterAck it wraps
+
     def wait_idle(self, timeout: float = 15.0) -> None:
         with self._idle:
             if not self._idle.wait_for(lambda: self._pending == 0, timeout):

@@ -100,3 +100,17 @@ def _accepts(pool) -> bool:
         return pool.submit(lambda: True).result(10)
     except Busy:
         return False
+
+
+def test_closing_drops_the_waiting_work_and_lets_the_running_work_finish():
+    """At shutdown the process ends without working through the whole queue (it waited for all of it)."""
+    pool = AfterAck(workers=2, depth=50)
+    gate, ran = threading.Event(), []
+    running = [pool.submit(lambda: (gate.wait(30), ran.append("running"))) for _ in range(2)]
+    waiting = [pool.submit(ran.append, "waiting") for _ in range(20)]
+    threading.Timer(0.2, gate.set).start()  # the running work finishes during the grace
+    assert pool.close(grace_s=10) == 20
+    assert ran == ["running", "running"]
+    assert all(f.done() and not f.cancelled() for f in running) and all(f.cancelled() for f in waiting)
+    with pytest.raises(RuntimeError):
+        pool.submit(ran.append, "after")
