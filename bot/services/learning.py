@@ -161,8 +161,9 @@ class LearningService:
         question = next(q for q in lesson.quiz if q.id == question_id)
         correct = question.choices[choice] == question.answer
         now = self.clock.now()
-        local_day = self._local_day(team_id, user_id, now)
         with self.db.session() as session:
+            # the insert comes first: on SQLite a transaction that reads before it writes cannot take
+            # the write lock once another commit has landed since its read (SQLITE_BUSY_SNAPSHOT)
             first = insert_once(session, QuizAnswer, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
                                 question_id=question_id, choice=choice, correct=correct, answered_at=now)
             if first and not correct:
@@ -175,6 +176,7 @@ class LearningService:
                     QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id,
                     QuizAnswer.lesson_id == lesson_id, QuizAnswer.question_id == question_id)).one()
                 outcome = AnswerOutcome(first=False, correct=stored.correct, choice=stored.choice)
+            local_day = self._local_day(team_id, user_id, now, session)
             self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, now, local_day)
             return outcome
 
@@ -187,8 +189,8 @@ class LearningService:
             self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, self.clock.now(), local_day)
         return outcome
 
-    def _local_day(self, team_id: str, user_id: str, now) -> str:
-        return now.astimezone(self.users.zone_of(team_id, user_id)).date().isoformat()
+    def _local_day(self, team_id: str, user_id: str, now, session=None) -> str:
+        return now.astimezone(self.users.zone_of(team_id, user_id, session)).date().isoformat()
 
     def _complete_if_answered(self, session, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome,
                               now, local_day: str) -> None:

@@ -113,8 +113,9 @@ class UserService:
         user = self.get(team_id, user_id)
         return bool(user and user.is_admin)
 
-    def zone_of(self, team_id: str, user_id: str) -> ZoneInfo:
-        user = self.get(team_id, user_id)
+    def zone_of(self, team_id: str, user_id: str, session=None) -> ZoneInfo:
+        """The learner's time zone; inside `session` when given (one transaction fewer on an ack's path)."""
+        user = session.get(User, (team_id, user_id)) if session is not None else self.get(team_id, user_id)
         return zone(user.tz if user else None)
 
     @staticmethod
