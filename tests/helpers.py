@@ -240,6 +240,12 @@ def worker_env(settings, api_url: str, **extra: str) -> dict:
     return env
 
 
+def latest_job(tutor, user: str = LIN):
+    """The learner's newest fine-tune job (None before the first)."""
+    jobs = tutor.services.jobs.for_user("T0SANDBOX", user)
+    return jobs[0] if jobs else None
+
+
 def spawn_worker(tutor, *, quiet: bool = False, **env: str) -> subprocess.Popen:
     """A real `python -m bot worker` process for a running tutor (same data dir, database and queue)."""
     output = subprocess.DEVNULL if quiet else None

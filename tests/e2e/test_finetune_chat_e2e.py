@@ -8,14 +8,9 @@ import json
 
 import pytest
 
-from tests.helpers import LIN, dm, spawn_worker, stop_process
+from tests.helpers import LIN, dm, latest_job, spawn_worker, stop_process
 
 pytestmark = pytest.mark.slow
-
-
-def latest_job(tutor):
-    jobs = tutor.services.jobs.for_user("T0SANDBOX", LIN)
-    return jobs[0] if jobs else None
 
 
 def test_chat_finetune_to_side_by_side_results_and_try_it(tutor):

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from tests.helpers import LIN, dm, spawn_worker, stop_process
+from tests.helpers import LIN, dm, latest_job, spawn_worker, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -15,11 +15,6 @@ pytestmark = pytest.mark.slow
 def job_message(tutor, job_id):
     return next(m for m in dm(tutor.ws, LIN) if f"Fine-tune #{job_id}" in m.get("text", "") or
                 f"Fine-tune #{job_id}*" in json.dumps(m.get("blocks", [])))
-
-
-def latest_job(tutor):
-    jobs = tutor.services.jobs.for_user("T0SANDBOX", LIN)
-    return jobs[0] if jobs else None
 
 
 def test_finetune_to_results_plots_and_try_it(tutor):
