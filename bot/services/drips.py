@@ -137,7 +137,18 @@ class DripService:
                 sub.next_due_at = next_occurrence(sub.local_time, tz, now, sub.weekdays_only)
 
     def mark_opened(self, team_id: str, user_id: str) -> None:
-        """The learner read or answered: their drips are not being ignored."""
+        """The learner read or answered: their drips are not being ignored. Called on every click, so it
+        looks before it writes: most clicks have nothing to mark, and on SQLite even an UPDATE that
+        matches no row takes the file's one write lock, which the next learner's ack then waits for."""
+        with self.db.session() as session:
+            ignoring = session.scalar(select(DripSubscription.user_id).where(
+                DripSubscription.team_id == team_id, DripSubscription.user_id == user_id,
+                DripSubscription.ignored_in_a_row != 0))
+            unopened = session.scalar(select(DripDelivery.id).where(
+                DripDelivery.team_id == team_id, DripDelivery.user_id == user_id,
+                DripDelivery.status == "sent", DripDelivery.opened.is_(False)).limit(1))
+        if ignoring is None and unopened is None:
+            return
         with self.db.session() as session:
             session.execute(update(DripSubscription).where(
                 DripSubscription.team_id == team_id, DripSubscription.user_id == user_id,
