@@ -35,7 +35,10 @@ import json
 import math
 import random
 import re
+import time
 from pathlib import Path
+
+import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 SUPPORT_CHAT = REPO / "content" / "datasets" / "support_chat.jsonl"
@@ -91,8 +94,13 @@ def bench_chat(work: Path, conversations: int, gflops: float, seed: int = 42) ->
     config = TrainConfig(out_dir=str(work / "chat"), data_path=str(data), task="chat", model=model,
                          method=default_method("chat", model), epochs=CHAT_DEFAULT_EPOCHS,
                          batch_size=CHAT_DEFAULT_BATCH, test_size=1, seed=seed)
+    process = psutil.Process()
+    cpu_before, wall_before = sum(process.cpu_times()[:2]), time.perf_counter()
     with PeakRSS() as memory:
         result = train_chat(config)
+    # a shared machine shows here: the share of its threads' time this run got (1.0 = all of it)
+    cpu_share = ((sum(process.cpu_times()[:2]) - cpu_before) / (time.perf_counter() - wall_before)
+                 / result.hardware.get("threads", 1))
     t, training = result.timings, result.training
     counts = weight_counts(result.paths["model_dir"], (training["lora"] or {}).get("layers", []),
                            training["trainable_parameters"] if training["lora"] else 0)
@@ -103,7 +111,7 @@ def bench_chat(work: Path, conversations: int, gflops: float, seed: int = 42) ->
            "validation_seconds": t["validation_seconds"], "steps": steps, "flops_per_token": per_token,
            "mfu": t["train_tokens_per_second"] * per_token / (gflops * 1e9),
            "mfu_without_validation": t["train_tokens"] / steps_seconds * per_token / (gflops * 1e9),
-           "peak_mb": memory.peak_mb, "splits": result.splits, "counts": counts}
+           "peak_mb": memory.peak_mb, "cpu_share": cpu_share, "splits": result.splits, "counts": counts}
     lora = training["lora"]
     print(f"chat: {model}, {config.method}"
           + (f" on layers {lora['layers'][0]}-{lora['layers'][-1]}" if lora else "")
@@ -117,6 +125,7 @@ def bench_chat(work: Path, conversations: int, gflops: float, seed: int = 42) ->
     print(f"chat_mfu: {row['mfu']:.3f} (reported, no target); without validation passes: "
           f"{row['mfu_without_validation']:.3f}")
     print(f"chat_tokens_per_s: {row['tokens_per_s']:.1f}; chat peak RSS: {row['peak_mb']:.0f} MB; "
-          f"trainer total {t['total_seconds']:.1f} s")
+          f"trainer total {t['total_seconds']:.1f} s; CPU time got: {cpu_share:.2f} of "
+          f"{result.hardware.get('threads')} threads' wall time")
     print("chat figures: " + json.dumps({k: v for k, v in row.items() if k != "counts"}))
     return row
