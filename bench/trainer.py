@@ -7,8 +7,11 @@ row, so it is comparable. MFU = the model FLOPs of the timed fit ÷ (its seconds
 matmul rate): 6 × non-embedding params per real training token (forward and backward), plus 2 × params
 per real validation token for the validation pass after each epoch (forward only; the fit's clock
 includes it). `train-only MFU` leaves the validation FLOPs out, as the first version of this bench did.
+`--data support_chat` adds the chat fine-tune's tokens/s and MFU (reported, no target; bench/chat_mfu.py
+says how its FLOPs are counted).
 
     .venv/bin/python -m bench.trainer --quick
+    .venv/bin/python -m bench.trainer --data support_chat
 """
 
 from __future__ import annotations
@@ -210,7 +213,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small subsets (< 5 min on 2 cores)")
     parser.add_argument("--epochs", type=int, default=None, help="default 1 with --quick, else 3")
     parser.add_argument("--data", default="sms_spam,banking77",
-                        help="comma-separated: sms_spam, banking77 (a narrower run measures less)")
+                        help="comma-separated: sms_spam, banking77, support_chat (a narrower run measures less)")
+    parser.add_argument("--chat-conversations", type=int, default=48,
+                        help="support_chat conversations the chat row trains on (default 48)")
     args = parser.parse_args()
     epochs = args.epochs or (1 if args.quick else 3)
     # quick: ~550 training rows each (Banking77 cut to 20 intents), enough that fixed per-run costs
@@ -218,20 +223,26 @@ def main() -> None:
     sms_size, banking_train, banking_test, intents = (800, 28, 8, 20) if args.quick else (5572, 130, 40, 77)
     started = time.perf_counter()
     gflops = matmul_gflops()
-    params = non_embedding_params()
+    chosen = args.data.split(",")
+    params = non_embedding_params() if {"sms_spam", "banking77"} & set(chosen) else 0
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         sms = write_csv(work / "sms.csv", sms_subset(sms_size, 42))
         bank_train = write_csv(work / "banking_train.csv", banking_subset("train", banking_train, 42, intents))
         bank_test = write_csv(work / "banking_test.csv", banking_subset("test", banking_test, 42, intents))
-        chosen = args.data.split(",")
         rows = []
         if "sms_spam" in chosen:
             rows += bench_dataset("sms_spam", sms, None, epochs, work)
         if "banking77" in chosen:
             rows += bench_dataset("banking77", bank_train, bank_test, epochs, work)
-    print(f"fp32 matmul 2048x2048: {gflops:.1f} GFLOP/s; MiniLM non-embedding params: {params / 1e6:.2f} M")
-    print(f"{'data':10} {'method':8} {'ex/s':>7} {'tok/s':>8} {'acc':>6} {'F1':>6} {'peak MB':>8} {'x base':>7}")
+        if "support_chat" in chosen:
+            from bench.chat_mfu import bench_chat
+
+            bench_chat(work, args.chat_conversations, gflops)
+    print(f"fp32 matmul 2048x2048: {gflops:.1f} GFLOP/s" + (f"; MiniLM non-embedding params: {params / 1e6:.2f} M"
+                                                            if params else ""))
+    if rows:
+        print(f"{'data':10} {'method':8} {'ex/s':>7} {'tok/s':>8} {'acc':>6} {'F1':>6} {'peak MB':>8} {'x base':>7}")
     for r in rows:
         print(f"{r['data']:10} {r['method']:8} {r['examples_per_s']:>7.1f} {r['tokens_per_s']:>8.0f} "
               f"{r['accuracy']:>6.3f} {r['macro_f1']:>6.3f} {r['peak_mb']:>8.0f} {r['speedup']:>7.2f}")

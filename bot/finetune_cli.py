@@ -170,7 +170,8 @@ def _chat_summary(result) -> str:
         lines += ["", f"--- prompt {number}: {example['prompt']}", "[base]", example["base"] or "(empty)",
                   "[tuned]", example["tuned"] or "(empty)"]
     t = result.timings
-    lines += ["", f"train {t['train_seconds']}s, total {t['total_seconds']}s",
+    lines += ["", f"train {t['train_seconds']}s ({t['train_tokens']} tokens, {t['train_tokens_per_second']} "
+              f"tokens/s), total {t['total_seconds']}s",
               f"model: {result.paths['model_dir']}"]
     if result.paths.get("adapter_dir"):
         lines.append(f"adapter: {result.paths['adapter_dir']}")

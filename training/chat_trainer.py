@@ -9,6 +9,9 @@ plot the loss curves, and save the adapter, the merged model and a model card.
 - Length-grouped batches (transformers' `group_by_length` sampling), dynamic padding, and a maximum
   length from the data (the longest conversation, capped; what a cap would cut is in the report).
 - Early stopping on validation loss, evaluated a few times an epoch; the best checkpoint is kept.
+- Throughput: the real (non-padding) tokens the training steps ran over, every token of each
+  conversation (the forward pass covers the prompt too), and tokens/s over the training phase, so
+  bench/trainer.py can turn them into model-FLOP utilisation.
 - The same Progress callback and cancel token as classification; CUDA and bf16 where present.
 
 Worker only (imports torch, transformers, trl, peft).
@@ -115,6 +118,7 @@ def train_chat(config: TrainConfig, on_progress: Callable[[Progress], None] | No
         raise Cancelled()
     train_seconds = time.perf_counter() - fit_started
     history = _history(trainer.state)
+    train_tokens = int(trainer.state.num_input_tokens_seen)
     model = trainer.model
     reporter.check()
 
@@ -133,6 +137,9 @@ def train_chat(config: TrainConfig, on_progress: Callable[[Progress], None] | No
         checks=compare(base_checks, tuned_checks), base=base_checks, tuned=tuned_checks, examples=examples,
         timings={"total_seconds": round(time.perf_counter() - started, 2),
                  "train_seconds": round(train_seconds, 2),
+                 "train_tokens": train_tokens,
+                 "train_tokens_per_second": round(train_tokens / max(train_seconds, 1e-9), 1),
+                 "validation_seconds": history["validation_seconds"],
                  "base_answer_seconds": round(base_seconds, 2),
                  "tuned_answer_seconds": round(tuned_seconds, 2)},
         paths=paths, data_report=report.to_dict(), config=config.to_dict(), splits=splits.sizes(),
@@ -234,7 +241,8 @@ def build_trainer(model, tokenizer, spec, splits: ChatSplits, max_length: int, c
         metric_for_best_model="eval_loss", greater_is_better=False,
         logging_strategy="steps", logging_steps=max(1, eval_steps // 2),
         seed=config.seed, data_seed=config.seed, use_cpu=hardware["device"] != "cuda", bf16=hardware["bf16"],
-        report_to="none", disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=False)
+        report_to="none", disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=False,
+        include_num_input_tokens_seen="non_padding")  # state.num_input_tokens_seen: the result's train_tokens
     progress = _ProgressCallback(reporter, config.epochs)
     trainer = SFTTrainer(model=model, args=args, train_dataset=to_dataset(splits.train),
                          eval_dataset=to_dataset(splits.val), processing_class=tokenizer, peft_config=peft_config,
@@ -251,6 +259,8 @@ def _history(state) -> dict:
     return {"train_points": train_points, "val_points": val_points,
             "epochs_run": round(float(state.epoch or 0), 2),
             "best_step": state.best_global_step, "best_loss": None if best is None else round(best[1], 4),
+            # the validation passes inside the training phase (its seconds include them)
+            "validation_seconds": round(sum(e.get("eval_runtime", 0.0) for e in log), 2),
             "trainable": None, "total": None}  # counted by _save
 
 

@@ -121,7 +121,9 @@ Supervised fine-tuning with Finetune Tutor (TRL `SFTTrainer`) of the `{cfg['mode
 {method}. Loss on the assistant's tokens only; {t.get('epochs_run')} epoch(s) run of
 {t.get('epochs_planned')}, learning rate {t.get('learning_rate')}, batch size {cfg['batch_size']}, max length
 {t.get('max_length')} tokens, seed {cfg['seed']}. The weights kept have the lowest validation loss
-({t.get('best_validation_loss')}).
+({t.get('best_validation_loss')}). Training took {result.timings['train_seconds']} s over
+{result.timings['train_tokens']} tokens ({result.timings['train_tokens_per_second']} tokens/s) on
+{result.hardware.get('gpu') or 'CPU'} ({result.hardware.get('threads')} threads).
 
 ## Data
 - Source: {data_name} ({report.get('format')} format); {report.get('usable')} usable conversations of

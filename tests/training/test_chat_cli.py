@@ -34,6 +34,7 @@ def test_chat_text_summary_shows_answers_side_by_side(tmp_path):
                                            "--epochs", "1", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "format" in result.stdout and result.stdout.count("[base]") == 5 == result.stdout.count("[tuned]")
+    assert " tokens/s), total " in result.stdout
 
 
 @pytest.mark.parametrize("records, words", [

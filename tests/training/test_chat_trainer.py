@@ -89,8 +89,11 @@ def test_whole_run_with_the_tiny_model(tmp_path):
     json.dumps(result)  # the job row stores it
 
 
-def test_lora_run_saves_adapter_and_merged_model(tmp_path):
-    from training.chat_trainer import train_chat
+def test_lora_run_saves_adapter_and_merged_model_and_counts_its_tokens(tmp_path):
+    """The token count is what MFU needs (bench/trainer.py): every real token of each training
+    conversation, the prompt's too (the forward pass covers it), padding not."""
+    from training.chat_models import load_chat_tokenizer, resolve_chat
+    from training.chat_trainer import token_lengths, train_chat
 
     data = write_jsonl(tmp_path / "chat.jsonl", toy_conversations(30))
     config = TrainConfig(out_dir=str(tmp_path / "run"), data_path=str(data), task="chat", model="tiny-llama",
@@ -100,6 +103,16 @@ def test_lora_run_saves_adapter_and_merged_model(tmp_path):
     merged = json.loads((Path(result["paths"]["model_dir"]) / "config.json").read_text())
     assert merged["model_type"] == "llama" and not (Path(result["paths"]["model_dir"]) / "adapter_config.json").exists()
     assert result["training"]["lora"]["r"] == 8
+
+    tokenizer = load_chat_tokenizer(resolve_chat("tiny-llama"))
+    _, usable, _ = check_chat(load_chat(data))
+    train = split_chat(usable, seed=config.seed).train
+    t = result["timings"]
+    assert result["training"]["epochs_run"] == 1 and len(train) == result["splits"]["train"]
+    assert t["train_tokens"] == sum(token_lengths(tokenizer, c)[0] for c in train)
+    assert t["train_tokens_per_second"] == pytest.approx(t["train_tokens"] / t["train_seconds"], rel=0.01)
+    assert 0 < t["validation_seconds"] < t["train_seconds"]
+    assert f"over\n{t['train_tokens']} tokens" in (Path(result["paths"]["model_dir"]) / "README.md").read_text()
 
 
 def test_bad_data_stops_before_loading_a_model(tmp_path):
