@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -32,28 +32,20 @@ from training.checks import check_budget
 from training.config import CHAT_EXAMPLES_SHOWN, CHAT_LORA, CHAT_LORA_TOP_SHARE, TrainConfig
 from training.errors import Cancelled, DataCheckFailed, RequestError
 from training.progress import Progress, Reporter
+from training.result import RunResult
 
 MAX_NEW_TOKENS_CAP = 320
 EVALS_PER_EPOCH = 3
 
 
-@dataclass
-class ChatResult:
+@dataclass(kw_only=True)
+class ChatResult(RunResult):
+    """A chat run: the checks of the base and the tuned model's answers to held-out prompts."""
     checks: dict  # name -> {"base": x, "tuned": y}
     base: dict  # summarise() of the base model's answers
     tuned: dict
     examples: list[dict]  # CHAT_EXAMPLES_SHOWN held-out prompts: prompt, reference, base, tuned
-    timings: dict
-    paths: dict
-    data_report: dict
-    config: dict
-    splits: dict
-    hardware: dict
-    training: dict = field(default_factory=dict)
     task: str = "chat"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def train_chat(config: TrainConfig, on_progress: Callable[[Progress], None] | None = None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +21,7 @@ from training.config import TrainConfig, effective_epochs
 from training.data import Table, load_hub_table, load_table, usable_examples
 from training.errors import Cancelled, DataCheckFailed, RequestError
 from training.progress import Progress, Reporter
+from training.result import RunResult
 from training.splits import Splits, make_splits
 
 MAX_LENGTH_CAP = 256
@@ -28,23 +29,14 @@ MIN_LENGTH = 16
 LORA = dict(r=8, lora_alpha=16, lora_dropout=0.1)  # defaults: see config.LORA_MIN_STEPS
 
 
-@dataclass
-class TrainResult:
+@dataclass(kw_only=True)
+class TrainResult(RunResult):
+    """A classifier's run: scores on the test split, per class, and against the TF-IDF baselines."""
     metrics: dict
     per_class: list[dict]
     confusion: dict
     confused_pairs: list[dict]
     baselines: dict
-    timings: dict
-    paths: dict
-    data_report: dict
-    config: dict
-    splits: dict
-    hardware: dict
-    training: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = None,
