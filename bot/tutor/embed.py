@@ -23,16 +23,17 @@ SKIP_WORDS = frozenset(
 
 
 class StaticEmbedder:
-    def __init__(self, table: np.ndarray, tokenizer_path: Path):
+    def __init__(self, table: np.ndarray, tokenizer_path: Path, table_path: Path | None = None):
         from tokenizers import Tokenizer
 
         self.table = table  # float16 as stored, memory-mapped by `load`: only the rows read are resident
+        self.table_path = table_path  # the file `table` maps, when it maps one (see `forget_rows`)
         self.dim = self.table.shape[1]
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
-        vocab = self.tokenizer.get_vocab()
-        self.skip = {vocab[w] for w in SKIP_WORDS if w in vocab}
-        self.skip |= {vocab[t] for t in ("[CLS]", "[SEP]", "[PAD]", "[UNK]") if t in vocab}
+        # token_to_id, not get_vocab(): a 30k-entry dict for a few dozen look-ups costs ~3 MB of RSS for good
+        ids = (self.tokenizer.token_to_id(t) for t in (*SKIP_WORDS, "[CLS]", "[SEP]", "[PAD]", "[UNK]"))
+        self.skip = {i for i in ids if i is not None}
 
     @classmethod
     def load(cls, directory: Path) -> "StaticEmbedder | None":
@@ -40,7 +41,15 @@ class StaticEmbedder:
         table, tokenizer = directory / TABLE_FILE, directory / TOKENIZER_FILE
         if not (table.exists() and tokenizer.exists()):
             return None
-        return cls(np.load(table, mmap_mode="r"), tokenizer)
+        return cls(np.load(table, mmap_mode="r"), tokenizer, table)
+
+    def forget_rows(self) -> None:
+        """Map the table afresh, so that the rows read so far are no longer resident in this process.
+        Encoding every passage (an index rebuild) reads most of the table (~22 MB of RSS that would stay
+        until the process ends); a question reads only its own tokens' rows. The file's pages stay in
+        the OS's cache, so reading them again costs no disk."""
+        if self.table_path is not None:
+            self.table = np.load(self.table_path, mmap_mode="r")
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

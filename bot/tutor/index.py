@@ -55,7 +55,10 @@ class TutorIndex:
             passages, vectors = saved
         else:
             passages = load_passages(content_dir)
-            vectors = embedder.encode([f"{p.section}. {p.text}" for p in passages]) if embedder else None
+            vectors = None
+            if embedder:
+                vectors = embedder.encode([f"{p.section}. {p.text}" for p in passages])
+                embedder.forget_rows()
             _write(index_dir, stamp, passages, vectors)
             log.info("tutor index rebuilt: %d passages, %s", len(passages), "hybrid" if embedder else "lexical only")
         if embedder is None:
