@@ -55,10 +55,7 @@ class TutorIndex:
             passages, vectors = saved
         else:
             passages = load_passages(content_dir)
-            vectors = None
-            if embedder:
-                vectors = embedder.encode([f"{p.section}. {p.text}" for p in passages])
-                embedder.forget_rows()
+            vectors = embedder.encode([f"{p.section}. {p.text}" for p in passages]) if embedder else None
             _write(index_dir, stamp, passages, vectors)
             log.info("tutor index rebuilt: %d passages, %s", len(passages), "hybrid" if embedder else "lexical only")
         if embedder is None:
