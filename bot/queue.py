@@ -4,14 +4,17 @@ Two queues: `train` (one fine-tune at a time per worker) and `predict` ("Try it"
 waits behind a long training run; comparison plots go there too). Tasks are registered by name on both sides, so the bot can enqueue
 without importing anything heavy; a task body asks `worker_factory` for the `Worker` (built once, on
 the first task, in whichever process runs it: a worker, or the bot in Huey's immediate mode).
+
+Huey itself is imported when a queue is first used, not when the bot starts: huey 3 imports redis and
+psycopg whenever they are installed (+18 MB of RSS with their own imports: opentelemetry, cryptography),
+and a bot that nobody asks for a fine-tune never touches its queues.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-
-from huey import RedisHuey, SqliteHuey
+from dataclasses import dataclass
 
 from bot.config import Settings
 
@@ -19,6 +22,8 @@ PREDICT_POLL_SECONDS = 0.05  # an empty SQLite poll is one indexed SELECT: 20 a 
 
 
 def make_huey(settings: Settings, queue: str):
+    from huey import RedisHuey, SqliteHuey
+
     name = f"{settings.queue_name}-{queue}"
     if settings.redis_url:
         return RedisHuey(name, url=settings.redis_url, results=False)
@@ -26,17 +31,53 @@ def make_huey(settings: Settings, queue: str):
     return SqliteHuey(name, filename=str((settings.data_dir / f"queue-{queue}.db").resolve()), results=False)
 
 
+@dataclass(frozen=True)
+class _Opened:
+    """The two Hueys and the task wrappers registered on them (calling one enqueues it)."""
+
+    train: object
+    predict: object
+    run_finetune: Callable
+    run_prediction: Callable
+    plot_comparison: Callable
+
+
 class Queues:
-    """The two queues and their tasks. Enqueue with `queues.run_finetune(job_id)` etc."""
+    """The two queues and their tasks. Enqueue with `queues.run_finetune(job_id)` etc.; the Hueys are
+    made, and their tasks registered, on the first use of either (see the module's docstring)."""
 
     def __init__(self, settings: Settings, worker_factory: Callable[[], object]):
         self.settings = settings
         self._worker_factory, self._worker, self._lock = worker_factory, None, threading.Lock()
-        self.train = make_huey(settings, "train")
-        self.predict = make_huey(settings, "predict")
-        self.run_finetune = self.train.task(name="run_finetune")(self._run_finetune)
-        self.run_prediction = self.predict.task(name="run_prediction")(self._run_prediction)
-        self.plot_comparison = self.predict.task(name="plot_comparison")(self._plot_comparison)
+        self._opened: _Opened | None = None
+        self._open_lock = threading.Lock()
+
+    def _open(self) -> _Opened:
+        with self._open_lock:
+            if self._opened is None:
+                train, predict = make_huey(self.settings, "train"), make_huey(self.settings, "predict")
+                self._opened = _Opened(train, predict,
+                                       run_finetune=train.task(name="run_finetune")(self._run_finetune),
+                                       run_prediction=predict.task(name="run_prediction")(self._run_prediction),
+                                       plot_comparison=predict.task(name="plot_comparison")(self._plot_comparison))
+            return self._opened
+
+    @property
+    def train(self):
+        return self._open().train
+
+    @property
+    def predict(self):
+        return self._open().predict
+
+    def run_finetune(self, job_id: int) -> None:
+        self._open().run_finetune(job_id)
+
+    def run_prediction(self, job_id: int, user_id: str, text: str, view_id: str, team_id: str | None = None) -> None:
+        self._open().run_prediction(job_id, user_id, text, view_id, team_id)
+
+    def plot_comparison(self, team_id: str, user_id: str, job_ids: list[int], channel: str, ts: str) -> None:
+        self._open().plot_comparison(team_id, user_id, job_ids, channel, ts)
 
     def worker(self):
         with self._lock:

@@ -214,7 +214,7 @@ class WebApi:
         channel_id = self._channel(args)
         text, blocks, warnings = self._message_content(args)
         thread_ts = args.get("thread_ts") or None
-        if thread_ts and self.state.find_message(channel_id, thread_ts) is None:
+        if thread_ts and self.state.find_message(channel_id, thread_ts, history=False) is None:
             raise ApiError("thread_not_found")
         record = bot_message(text, blocks, thread_ts=thread_ts)
         metadata = _json_arg(args, "metadata") if args.get("metadata") else None
@@ -282,7 +282,7 @@ class WebApi:
         """(channel, ts) of a message the bot posted; Slack's errors otherwise."""
         channel_id = self._channel(args)
         ts = str(args.get("ts") or "")
-        current = self.state.find_message(channel_id, ts)
+        current = self.state.find_message(channel_id, ts, history=False)
         if current is None:
             raise ApiError("message_not_found")
         if current.get("bot_id") != BOT_ID:

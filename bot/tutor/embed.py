@@ -8,6 +8,8 @@ text towards the same average.
 
 from __future__ import annotations
 
+import os
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +24,50 @@ SKIP_WORDS = frozenset(
     "there their them they he she his her have has had not no but about into than then".split())
 
 
+class TokenTable:
+    """The float16 token table, read row by row from its .npy file with `os.pread`: embedding a text reads
+    its tokens' rows (from the OS's file cache after the first time) and keeps none of the file resident
+    in this process. A memory map kept every page it touched, in folios of up to 2 MB, for the process's
+    life: a rebuild's embedding of every passage made nearly all of its 23 MB resident, and a few dozen
+    questions did the same (goal 5: the bot's RSS)."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as file:
+            version = np.lib.format.read_magic(file)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                           (2, 0): np.lib.format.read_array_header_2_0}[version]
+            shape, fortran_order, dtype = read_header(file)
+            self.offset = file.tell()
+        if len(shape) != 2 or fortran_order:
+            raise ValueError(f"{path}: expected a C-ordered 2-D table, got shape {shape}")
+        self.rows_count, self.dim = shape
+        self.dtype = dtype
+        self.row_bytes = self.dim * dtype.itemsize
+        self.fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self.fd)
+
+    def rows(self, ids: list[int]) -> np.ndarray:
+        """The rows of `ids`, in order (repeats included), as stored (float16)."""
+        unique, inverse = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+        out = np.empty((len(unique), self.dim), dtype=self.dtype)
+        for k, token in enumerate(unique.tolist()):
+            if not 0 <= token < self.rows_count:
+                raise IndexError(f"token {token} is outside the table ({self.rows_count} rows)")
+            out[k] = np.frombuffer(os.pread(self.fd, self.row_bytes, self.offset + token * self.row_bytes), self.dtype)
+        return out[inverse.reshape(-1)]
+
+
 class StaticEmbedder:
-    def __init__(self, table: np.ndarray, tokenizer_path: Path):
+    def __init__(self, table: TokenTable, tokenizer_path: Path):
         from tokenizers import Tokenizer
 
-        self.table = table  # float16 as stored, memory-mapped by `load`: only the rows read are resident
-        self.dim = self.table.shape[1]
+        self.table = table
+        self.dim = table.dim
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
-        vocab = self.tokenizer.get_vocab()
-        self.skip = {vocab[w] for w in SKIP_WORDS if w in vocab}
-        self.skip |= {vocab[t] for t in ("[CLS]", "[SEP]", "[PAD]", "[UNK]") if t in vocab}
+        # token_to_id, not get_vocab(): a 30k-entry dict for a few dozen look-ups costs ~3 MB of RSS for good
+        ids = (self.tokenizer.token_to_id(t) for t in (*SKIP_WORDS, "[CLS]", "[SEP]", "[PAD]", "[UNK]"))
+        self.skip = {i for i in ids if i is not None}
 
     @classmethod
     def load(cls, directory: Path) -> "StaticEmbedder | None":
@@ -40,7 +75,7 @@ class StaticEmbedder:
         table, tokenizer = directory / TABLE_FILE, directory / TOKENIZER_FILE
         if not (table.exists() and tokenizer.exists()):
             return None
-        return cls(np.load(table, mmap_mode="r"), tokenizer)
+        return cls(TokenTable(table), tokenizer)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -48,7 +83,7 @@ class StaticEmbedder:
             ids = [i for i in self.tokenizer.encode(text[:4000], add_special_tokens=False).ids if i not in self.skip]
             if not ids:
                 continue
-            vector = self.table[ids[:MAX_TOKENS]].astype(np.float32).mean(0)
+            vector = self.table.rows(ids[:MAX_TOKENS]).astype(np.float32).mean(0)
             norm = float(np.linalg.norm(vector))
             if norm > 0:
                 out[row] = vector / norm

@@ -87,3 +87,42 @@ def test_bot_process_never_imports_torch(tmp_path):
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report["handled"] == {"lesson": True, "home": True, "modal": True, "jobs": 1, "reports": 2}, report
     assert report["heavy"] == [], f"the bot process imported {report['heavy']}"
+
+
+SQLITE_BOT_PROCESS = """
+import json, pathlib, sys
+from tests.conftest import start_tutor, stop_tutor
+from tests.helpers import LIN, dm, wait_for
+tutor = start_tutor(pathlib.Path(sys.argv[1]))
+ws = tutor.ws
+ws.slash(LIN, "/lesson", "")
+ws.slash(LIN, "/progress", "")
+ws.open_home(LIN)
+ws.send_dm(LIN, "what learning rate should I use?")
+wait_for(lambda: [m for m in dm(ws, LIN) if m.get("thread_ts") and "Lesson 3.2" in json.dumps(m)], 60)
+tutor.runtime.tick()  # the periodic tick: drips, lost queue entries, reaped jobs, challenges
+tutor.settle()
+loaded = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[2].split(",")))
+stop_tutor(tutor)
+print(json.dumps({"loaded": loaded, "lesson": any("Lesson 1.1" in m.get("text", "") for m in dm(ws, LIN))}))
+"""
+
+
+@pytest.mark.slow  # boots the bot in a fresh process
+def test_a_sqlite_bot_without_fine_tunes_never_imports_the_queue_or_other_backends(tmp_path):
+    """RSS (goal 5): huey imports redis and psycopg (and they opentelemetry, cryptography) whenever they
+    are installed, +18 MB; a bot on SQLite that teaches, answers and ticks but queues no fine-tune needs
+    none of them (`bot.queue` opens its Hueys on first use). The packages must be installed, or the
+    check would prove nothing."""
+    import importlib.util
+    import json
+
+    from tests.helpers import ROOT
+
+    backends = ("huey", "redis", "psycopg")
+    assert all(importlib.util.find_spec(name) for name in backends), "the check needs them installed"
+    out = subprocess.run([sys.executable, "-c", SQLITE_BOT_PROCESS, str(tmp_path), ",".join(backends)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report == {"loaded": [], "lesson": True}, report
