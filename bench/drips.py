@@ -5,7 +5,7 @@ drip, then the next day's), and compares the time to deliver all with the lower 
 (the binding method's calls beyond its burst ÷ its rate).
 Slack's per-minute budgets would make 10,000 deliveries take hours, so `--time-scale K` compresses
 time: every bucket refills K times faster, and the bound is computed from the same scaled limits.
-Part 2 times the tick's due query alone (the SELECT in `DripService.due_claims`) over 100,000
+Part 2 times the tick's due query alone (`bot.services.drips.due_query`, the tick's SELECT) over 100,000
 subscriptions in SQLite and Postgres.
 
     .venv/bin/python -m bench.drips --quick
@@ -119,8 +119,9 @@ def one_morning(runtime, ws, seen: int, buckets: dict) -> dict:
 
 def due_query_times(url: str, rows: int, repeats: int) -> list[float]:
     """Fill `rows` subscriptions (1% due now) and time the tick's SELECT alone."""
-    from sqlalchemy import create_engine, insert, select, text
+    from sqlalchemy import create_engine, insert, text
 
+    from bot.services.drips import due_query
     from bot.store.models import Base, DripSubscription
 
     postgres = url.startswith("postgresql")
@@ -146,11 +147,7 @@ def due_query_times(url: str, rows: int, repeats: int) -> list[float]:
                 conn.execute(insert(DripSubscription), batch)
             if postgres:
                 conn.execute(text("ANALYZE drip_subscriptions"))
-        query = (select(DripSubscription.team_id, DripSubscription.user_id, DripSubscription.next_due_at,
-                        DripSubscription.local_time, DripSubscription.tz, DripSubscription.weekdays_only)
-                 .where(DripSubscription.next_due_at <= now, DripSubscription.enabled.is_(True),
-                        DripSubscription.paused.is_(False))
-                 .order_by(DripSubscription.next_due_at).limit(5000))
+        query = due_query(now, 5000)  # the service's own statement
         times = []
         with engine.connect() as conn:
             for _ in range(repeats):

@@ -79,6 +79,17 @@ class Claim:
     claimed_at: datetime | None = None
 
 
+def due_query(now: datetime, limit: int):
+    """The tick's SELECT of the subscriptions due at `now` (indexed on `next_due_at`; bench.drips times it)."""
+    return (select(DripSubscription.team_id, DripSubscription.user_id, DripSubscription.next_due_at,
+                   DripSubscription.local_time, DripSubscription.tz, DripSubscription.weekdays_only)
+            .where(DripSubscription.next_due_at <= now, DripSubscription.enabled.is_(True),
+                   DripSubscription.paused.is_(False))
+            # a total order: two replicas claiming at once lock rows in the same order (no deadlock)
+            .order_by(DripSubscription.next_due_at, DripSubscription.team_id, DripSubscription.user_id)
+            .limit(limit))
+
+
 class DripService:
     def __init__(self, db: Database, clock: Clock, users, settings: Settings):
         self.db, self.clock, self.users = db, clock, users
@@ -167,14 +178,7 @@ class DripService:
         while it claims the rest (10,000 due at once took about 40 s to claim one transaction each)."""
         now = self.clock.now()
         with self.db.session() as session:
-            due = session.execute(select(
-                DripSubscription.team_id, DripSubscription.user_id, DripSubscription.next_due_at,
-                DripSubscription.local_time, DripSubscription.tz, DripSubscription.weekdays_only)
-                .where(DripSubscription.next_due_at <= now, DripSubscription.enabled.is_(True),
-                       DripSubscription.paused.is_(False))
-                # a total order: two replicas claiming at once lock rows in the same order (no deadlock)
-                .order_by(DripSubscription.next_due_at, DripSubscription.team_id, DripSubscription.user_id)
-                .limit(limit)).all()
+            due = session.execute(due_query(now, limit)).all()
         for start in range(0, len(due), chunk):
             claims = []
             # Advancing each schedule and claiming that day's delivery commit together (one transaction

@@ -162,8 +162,6 @@ class LearningService:
         correct = question.choices[choice] == question.answer
         now = self.clock.now()
         with self.db.session() as session:
-            # the insert comes first: on SQLite a transaction that reads before it writes cannot take
-            # the write lock once another commit has landed since its read (SQLITE_BUSY_SNAPSHOT)
             first = insert_once(session, QuizAnswer, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
                                 question_id=question_id, choice=choice, correct=correct, answered_at=now)
             if first and not correct:
@@ -176,24 +174,22 @@ class LearningService:
                     QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id,
                     QuizAnswer.lesson_id == lesson_id, QuizAnswer.question_id == question_id)).one()
                 outcome = AnswerOutcome(first=False, correct=stored.correct, choice=stored.choice)
-            local_day = self._local_day(team_id, user_id, now, session)
-            self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, now, local_day)
+            self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, now)
             return outcome
 
     def settle(self, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome) -> AnswerOutcome:
         """After an answer's transaction: complete the lesson (once) when every question has its answer.
         A second chance for answers committed side by side (neither transaction saw the other's row)."""
         self.start(team_id, user_id, lesson_id)
-        local_day = self._local_day(team_id, user_id, self.clock.now())
         with self.db.session() as session:
-            self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, self.clock.now(), local_day)
+            self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, self.clock.now())
         return outcome
 
     def _local_day(self, team_id: str, user_id: str, now, session=None) -> str:
         return now.astimezone(self.users.zone_of(team_id, user_id, session)).date().isoformat()
 
     def _complete_if_answered(self, session, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome,
-                              now, local_day: str) -> None:
+                              now) -> None:
         """In `session`: when every question of the lesson has an answer, set `completed_at` by the one
         UPDATE that finds it empty (creating the progress row if need be). `outcome.completed` says
         whether this call (or an earlier step of the same click) completed it."""
@@ -210,7 +206,8 @@ class LearningService:
             update(LessonProgress)
             .where(LessonProgress.team_id == team_id, LessonProgress.user_id == user_id,
                    LessonProgress.lesson_id == lesson_id, LessonProgress.completed_at.is_(None))
-            .values(completed_at=now, completed_local_date=local_day, score=score, questions=len(lesson.quiz)))
+            .values(completed_at=now, completed_local_date=self._local_day(team_id, user_id, now, session),
+                    score=score, questions=len(lesson.quiz)))
         outcome.completed = outcome.completed or result.rowcount == 1
 
     def answers(self, team_id: str, user_id: str, lesson_id: str) -> dict[str, QuizAnswer]:
