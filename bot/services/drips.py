@@ -12,8 +12,8 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Iterator
 from datetime import datetime, time as dtime, timedelta, timezone
+from typing import Iterator
 
 from slack_sdk import WebClient
 from sqlalchemy import select, update
