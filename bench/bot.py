@@ -76,6 +76,16 @@ def start_bot(api_url: str, data_dir: str, database_url: str | None = None, **ex
         time.sleep(0.01)
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not left within `timeout`; reaped either way."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def start_bare(api_url: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "bench.bare_bolt", SECRET, api_url], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -167,12 +177,7 @@ def main() -> None:
             rss_mb = psutil.Process(bot.pid).memory_info().rss / 1e6
         finally:
             for proc in (bot, bare):
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop_process(proc)
             ws.stop()
     print(f"{'app':5} {'clients':>7} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     for row in rows:

@@ -37,7 +37,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import create_engine, text
 
-from bench.bot import SECRET, TOKEN, start_bare, start_bot
+from bench.bot import SECRET, TOKEN, start_bare, start_bot, stop_process
 from bench.targets import finish, percentile
 from sandbox.delivery import FORM
 from sandbox.driver import Workspace
@@ -175,15 +175,6 @@ def profile(pid: int, path: Path) -> subprocess.Popen | None:
                             stderr=subprocess.DEVNULL)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def run_bot(ws: Workspace, backend: str, database_url: str | None, run: int, args,
             learners: list[str]) -> tuple[dict, float, dict]:
     """One bot process, fresh data dir: the load, then lost/doubled from its database; (row, RSS MB,
@@ -205,7 +196,7 @@ def run_bot(ws: Workspace, backend: str, database_url: str | None, run: int, arg
             rss_mb = psutil.Process(bot.pid).memory_info().rss / 1e6
             stored = stored_answers(database_url or f"sqlite:///{data_dir}/tutor.db", learners)
         finally:
-            stop(bot)
+            stop_process(bot)
     row = summary("bot", backend, run, result)
     row["lost"] = len(result["acked"] - set(stored))
     row["doubled"] = sum(1 for n in stored.values() if n > 1)
@@ -218,7 +209,7 @@ def run_bare(ws: Workspace, template: dict, run: int, args, learners: list[str])
         ws.bot_url = f"{url}/slack/events"
         return summary("bare", "-", run, drive_apart(ws.bot_url, template, learners, args.seconds, seed=run))
     finally:
-        stop(bare)
+        stop_process(bare)
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.bot import REPO, SECRET, TOKEN, bot_env, start_bot
+from bench.bot import REPO, SECRET, TOKEN, bot_env, start_bot, stop_process
 from bench.targets import finish, percentile
 from sandbox.driver import Workspace
 
@@ -140,12 +140,7 @@ def main(argv: list[str] | None = None) -> None:
                 warm.append(try_once(ws, view_id, f"{SENTENCES[i % len(SENTENCES)]} ({i})"))
         finally:
             for proc in (worker, bot):
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop_process(proc)
             ws.stop()
     print(f"model: {args.model}; queue: {queue}; {args.tries} warm tries, pauses {low:g}-{high:g} s (seed {args.seed})")
     print(f"first try (worker loads the model): {first:.3f} s; bench wall time {time.perf_counter() - began:.0f} s")
