@@ -41,12 +41,39 @@ def test_oversized_body_is_refused(tutor):
 
 HEAVY = ("torch", "transformers", "datasets", "peft", "sklearn", "accelerate", "matplotlib")
 
+# A fresh Python process: start the tutor, run BODY (which leaves a `report` dict), settle, then print
+# the report and which of the packages named in argv[2] that process imported.
 BOT_PROCESS = """
 import json, pathlib, sys
 from tests.conftest import start_tutor, stop_tutor
 from tests.helpers import LIN, dm, wait_for
 tutor = start_tutor(pathlib.Path(sys.argv[1]))
 ws = tutor.ws
+{body}
+tutor.settle()
+report["loaded"] = sorted({{m.split(".")[0] for m in sys.modules}} & set(sys.argv[2].split(",")))
+stop_tutor(tutor)
+print(json.dumps(report))
+"""
+
+
+def modules_after(body: str, tmp_path, packages: tuple[str, ...]) -> dict:
+    """Run `body` in a fresh bot process (see BOT_PROCESS); its report, with `loaded`: which of
+    `packages` it imported. The packages must be installed, or the check would prove nothing."""
+    import importlib.util
+    import json
+
+    from tests.helpers import ROOT
+
+    missing = [name for name in packages if not importlib.util.find_spec(name)]
+    assert not missing, f"the check needs {missing} installed"
+    out = subprocess.run([sys.executable, "-c", BOT_PROCESS.format(body=body), str(tmp_path), ",".join(packages)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+EVERY_SURFACE = """
 # every surface once, the /finetune ones (the closest to training) in every form
 ws.slash(LIN, "/lesson", "")
 ws.slash(LIN, "/progress", "")
@@ -61,50 +88,30 @@ wait_for(lambda: len([m for m in dm(ws, LIN) if "Data report" in m.get("text", "
 ws.send_dm(LIN, "what learning rate should I use?")
 wait_for(lambda: [m for m in dm(ws, LIN) if m.get("thread_ts") and "Lesson 3.2" in json.dumps(m)], 60)
 tutor.settle()
-handled = {"lesson": any("Lesson 1.1" in m.get("text", "") for m in dm(ws, LIN)), "home": bool(ws.home_view(LIN)),
-           "modal": bool(ws.open_views(LIN)), "jobs": len(tutor.services.jobs.for_user("T0SANDBOX", LIN)),
-           "reports": len([m for m in dm(ws, LIN) if "Data report" in m.get("text", "")])}
-heavy = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[2].split(",")))
-stop_tutor(tutor)
-print(json.dumps({"heavy": heavy, "handled": handled}))
+report = {"lesson": any("Lesson 1.1" in m.get("text", "") for m in dm(ws, LIN)), "home": bool(ws.home_view(LIN)),
+          "modal": bool(ws.open_views(LIN)), "jobs": len(tutor.services.jobs.for_user("T0SANDBOX", LIN)),
+          "reports": len([m for m in dm(ws, LIN) if "Data report" in m.get("text", "")])}
 """
 
 
 @pytest.mark.slow  # boots the bot in a fresh process
 def test_bot_process_never_imports_torch(tmp_path):
     """Start the bot as `tutor run --http` would, in a fresh process, serve a request on every surface
-    (/finetune in every form), then read that process's sys.modules. The packages must be installed,
-    or the check would prove nothing."""
-    import importlib.util
-    import json
-
-    from tests.helpers import ROOT
-
-    assert importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"), "the check needs them installed"
-    out = subprocess.run([sys.executable, "-c", BOT_PROCESS, str(tmp_path), ",".join(HEAVY)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=180)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
-    report = json.loads(out.stdout.strip().splitlines()[-1])
-    assert report["handled"] == {"lesson": True, "home": True, "modal": True, "jobs": 1, "reports": 2}, report
-    assert report["heavy"] == [], f"the bot process imported {report['heavy']}"
+    (/finetune in every form), then read that process's sys.modules."""
+    report = modules_after(EVERY_SURFACE, tmp_path, HEAVY)
+    heavy = report.pop("loaded")
+    assert report == {"lesson": True, "home": True, "modal": True, "jobs": 1, "reports": 2}, report
+    assert heavy == [], f"the bot process imported {heavy}"
 
 
-SQLITE_BOT_PROCESS = """
-import json, pathlib, sys
-from tests.conftest import start_tutor, stop_tutor
-from tests.helpers import LIN, dm, wait_for
-tutor = start_tutor(pathlib.Path(sys.argv[1]))
-ws = tutor.ws
+TEACH_ANSWER_TICK = """
 ws.slash(LIN, "/lesson", "")
 ws.slash(LIN, "/progress", "")
 ws.open_home(LIN)
 ws.send_dm(LIN, "what learning rate should I use?")
 wait_for(lambda: [m for m in dm(ws, LIN) if m.get("thread_ts") and "Lesson 3.2" in json.dumps(m)], 60)
 tutor.runtime.tick()  # the periodic tick: drips, lost queue entries, reaped jobs, challenges
-tutor.settle()
-loaded = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[2].split(",")))
-stop_tutor(tutor)
-print(json.dumps({"loaded": loaded, "lesson": any("Lesson 1.1" in m.get("text", "") for m in dm(ws, LIN))}))
+report = {"lesson": any("Lesson 1.1" in m.get("text", "") for m in dm(ws, LIN))}
 """
 
 
@@ -112,17 +119,6 @@ print(json.dumps({"loaded": loaded, "lesson": any("Lesson 1.1" in m.get("text", 
 def test_a_sqlite_bot_without_fine_tunes_never_imports_the_queue_or_other_backends(tmp_path):
     """RSS (goal 5): huey imports redis and psycopg (and they opentelemetry, cryptography) whenever they
     are installed, +18 MB; a bot on SQLite that teaches, answers and ticks but queues no fine-tune needs
-    none of them (`bot.queue` opens its Hueys on first use). The packages must be installed, or the
-    check would prove nothing."""
-    import importlib.util
-    import json
-
-    from tests.helpers import ROOT
-
-    backends = ("huey", "redis", "psycopg")
-    assert all(importlib.util.find_spec(name) for name in backends), "the check needs them installed"
-    out = subprocess.run([sys.executable, "-c", SQLITE_BOT_PROCESS, str(tmp_path), ",".join(backends)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=180)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    none of them (`bot.queue` opens its Hueys on first use)."""
+    report = modules_after(TEACH_ANSWER_TICK, tmp_path, ("huey", "redis", "psycopg"))
     assert report == {"loaded": [], "lesson": True}, report
