@@ -97,7 +97,7 @@ class _Line:
 @click.option("--per-class", type=click.IntRange(min=2), default=None,
               help="Use at most N training examples per class.")
 @click.option("--group-by-length", is_flag=True,
-              help="Batch texts of similar length together: faster, but slower learning where length predicts the label.")
+              help="Pad batches of similar-length texts (transformers' group_by_length) instead of the default (packed batches for BERT models): slower learning where length predicts the label.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: ./finetune-runs/<time>).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON line last.")

@@ -71,8 +71,9 @@ class TrainConfig:
     lr: float | None = None
     batch_size: int = DEFAULT_BATCH
     per_class: int | None = None
-    # transformers' epoch-wide length grouping: fastest, but it clusters labels where length predicts
-    # them (see training/sampling.py); the default sorts by length only within small random windows.
+    # transformers' epoch-wide length grouping of padded batches: it clusters labels where length
+    # predicts them (see training/sampling.py). The default packs BERT models' batches in random
+    # order (training/packing.py) and sorts other models' by length within small random windows.
     group_by_length: bool = False
     max_length: int | None = None
     seed: int = 42

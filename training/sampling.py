@@ -1,4 +1,7 @@
-"""Batches that pad little without grouping the labels.
+"""Batches that pad little without grouping the labels, for models that cannot pack.
+
+BERT classifiers train on packed batches in random order (training/packing.py); this sampler orders
+padded batches for the others.
 
 Sorting the whole epoch by length (transformers' `group_by_length`, megabatches of 50 batches) pads
 least, but where length predicts the class (Banking77 intents) each batch then holds few classes and

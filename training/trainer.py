@@ -1,9 +1,9 @@
 """Run one fine-tune end to end: check the data, split it, train (full, frozen or LoRA), score it
 on held-out data against two baselines, plot, and save a model that `pipeline()` loads.
 
-Worker only (imports torch and transformers). Speed on small CPUs comes from dynamic padding, a
-max length taken from the data (95th percentile, capped at 256), and threads sized to the CPUs the
-process may use; length-grouped batches are optional (`TrainConfig.group_by_length`, see there).
+Worker only (imports torch and transformers). Speed on small CPUs comes from packed batches for BERT
+models (training/packing.py; other models pad each batch to its longest text), a max length taken
+from the data (95th percentile, capped at 256), and threads sized to the CPUs the process may use.
 Progress goes to `on_progress`; `should_stop` is polled every step and ends the run with `Cancelled`.
 """
 
@@ -228,10 +228,27 @@ def _windowed_trainer_class():
     return WindowedTrainer
 
 
+def _batching(model, tokenizer, max_length: int, config: TrainConfig):
+    """How the Trainer batches: packed rows in random order where the model allows it
+    (training/packing.py), else padded batches sorted by length within small windows
+    (training/sampling.py), or across the epoch when `group_by_length` asks for it. Returns the
+    module the Trainer runs, its class and the data collator."""
+    from transformers import DataCollatorWithPadding, Trainer
+
+    from training.packing import PackedClassifier, PackingCollator, can_pack
+
+    if config.group_by_length:
+        return model, Trainer, DataCollatorWithPadding(tokenizer)
+    if can_pack(model):
+        return (PackedClassifier(model), Trainer,
+                PackingCollator(max_length, tokenizer.pad_token_id))
+    return model, _windowed_trainer_class(), DataCollatorWithPadding(tokenizer)
+
+
 def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, max_length: int,
                         config: TrainConfig, hardware: dict, reporter: Reporter):
     """`full` and `lora` through the transformers Trainer; returns a plain (merged) model."""
-    from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
+    from transformers import PrinterCallback, TrainingArguments
 
     from training.best_weights import BestWeights, EarlyStopping
 
@@ -262,11 +279,10 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
         disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=False,
     )
     progress = _ProgressCallback(reporter, epochs)
-    _WindowedTrainer = _windowed_trainer_class()
-    trainer_class = Trainer if config.group_by_length else _WindowedTrainer
+    trained, trainer_class, collator = _batching(model, tokenizer, max_length, config)
     trainer = trainer_class(
-        model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
-        processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
+        model=trained, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
+        processing_class=tokenizer, data_collator=collator,
         compute_metrics=_macro_f1_metric, callbacks=[progress, BestWeights("eval_macro_f1"),
                    EarlyStopping(config.early_stopping_patience)])
     trainer.remove_callback(PrinterCallback)  # it prints log dicts to stdout; progress has them
@@ -280,7 +296,6 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
     train_seconds = time.perf_counter() - fit_started
     history = _history(trainer.state.log_history, trainer.state)
     history["train_seconds"] = train_seconds
-    model = trainer.model
     if config.method == "lora":
         model = model.merge_and_unload()
     return model, history

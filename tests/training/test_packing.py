@@ -1,0 +1,137 @@
+"""Packed batches (training/packing.py): the same logits and gradients as padded batches, every text
+once, and the trainer using them where the model allows it."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from training.config import TrainConfig
+from training.models import load_classifier, load_tokenizer, resolve
+from training.packing import PackedClassifier, PackingCollator, can_pack, pack
+
+TEXTS = ["hello there", "why", "my card was declined at the shop yesterday and again today",
+         "top up failed twice, please help", "how do I change my PIN?", "refund",
+         "a transfer to my friend has been pending for three days now", "ok"]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return load_tokenizer(resolve("tiny"))
+
+
+def tiny_model(labels=("a", "b", "c")):
+    return load_classifier(resolve("tiny"), list(labels), seed=7)
+
+
+def features(tokenizer, texts=TEXTS, max_length=16):
+    ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
+    return [{"input_ids": row, "labels": i % 3} for i, row in enumerate(ids)]
+
+
+def padded_logits(model, tokenizer, texts=TEXTS, max_length=16):
+    batch = tokenizer(texts, truncation=True, max_length=max_length, padding=True,
+                      return_tensors="pt")
+    return model(**batch).logits
+
+
+def test_pack_places_every_text_once_within_the_capacity():
+    rng = random.Random(3)
+    lengths = [rng.randint(3, 30) for _ in range(200)] + [45]
+    rows = pack(lengths, 30)
+    assert sorted(i for row in rows for i in row) == list(range(201))
+    assert all(sum(lengths[i] for i in row) <= 30 for row in rows if len(row) > 1)
+    assert [200] in rows  # longer than a row: a row of its own
+    assert sum(lengths) / (len(rows) * 30) > 0.9  # first-fit decreasing leaves little room
+
+
+def test_collator_lays_texts_end_to_end_with_their_own_positions(tokenizer):
+    rows = features(tokenizer)
+    batch = PackingCollator(24, tokenizer.pad_token_id)(rows)
+    flat_ids = batch["input_ids"].reshape(-1)
+    flat_pos = batch["position_ids"].reshape(-1)
+    flat_seg = batch["segment_ids"].reshape(-1)
+    assert batch["input_ids"].shape[1] <= 24
+    assert batch["labels"].tolist() == [row["labels"] for row in rows]  # the order given
+    for i, row in enumerate(rows):
+        start = int(batch["cls_index"][i])
+        n = len(row["input_ids"])
+        assert flat_ids[start:start + n].tolist() == row["input_ids"]
+        assert flat_pos[start:start + n].tolist() == list(range(n))
+        assert (flat_seg[start:start + n] == i).all()
+    real = sum(len(row["input_ids"]) for row in rows)
+    assert int((flat_seg == -1).sum()) == flat_seg.numel() - real
+    assert (flat_ids[flat_seg == -1] == tokenizer.pad_token_id).all()
+
+
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+def test_packed_logits_equal_padded_logits(tokenizer, attention):
+    model = tiny_model().eval()
+    model.config._attn_implementation = attention
+    batch = PackingCollator(24, tokenizer.pad_token_id)(features(tokenizer))
+    with torch.no_grad():
+        packed = PackedClassifier(model)(**batch).logits
+        padded = padded_logits(model, tokenizer)
+    assert batch["input_ids"].shape[0] < len(TEXTS)  # texts really share rows
+    torch.testing.assert_close(packed, padded, atol=1e-5, rtol=1e-4)
+
+
+def test_a_packed_step_has_the_padded_step_gradients(tokenizer):
+    """Padding positions must not leak into the texts (nor NaNs from empty attention rows)."""
+    model = tiny_model().eval()  # no dropout: the two steps see the same function
+    rows = features(tokenizer)
+    labels = torch.tensor([row["labels"] for row in rows])
+    loss = torch.nn.functional.cross_entropy(padded_logits(model, tokenizer), labels)
+    loss.backward()
+    expected = {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad()
+    PackedClassifier(model)(**PackingCollator(24, tokenizer.pad_token_id)(rows)).loss.backward()
+    for name, p in model.named_parameters():
+        if name in expected:
+            assert torch.isfinite(p.grad).all(), name
+            torch.testing.assert_close(p.grad, expected[name], atol=1e-5, rtol=1e-3, msg=name)
+
+
+def test_packing_runs_through_lora_adapters(tokenizer):
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    model = get_peft_model(tiny_model(), LoraConfig(task_type=TaskType.SEQ_CLS, r=4,
+                                                    target_modules=["query", "value"],
+                                                    init_lora_weights=False))
+    model.eval()
+    batch = PackingCollator(24, tokenizer.pad_token_id)(features(tokenizer))
+    with torch.no_grad():
+        packed = PackedClassifier(model)(**batch).logits
+        padded = padded_logits(model, tokenizer)
+        with model.disable_adapter():
+            plain = PackedClassifier(model)(**batch).logits
+    assert can_pack(model)
+    torch.testing.assert_close(packed, padded, atol=1e-5, rtol=1e-4)
+    assert not torch.allclose(packed, plain)  # the adapters took part
+
+
+def test_only_bert_classifiers_pack():
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    assert can_pack(tiny_model())
+    distil = DistilBertForSequenceClassification(DistilBertConfig(
+        vocab_size=100, dim=32, n_layers=1, n_heads=2, hidden_dim=64, num_labels=3))
+    assert not can_pack(distil)
+    assert not can_pack(tiny_model(labels=("only",)))  # one label: regression, not packed
+
+
+def test_trainer_packs_unless_length_grouping_is_asked_for(tokenizer, tmp_path):
+    from transformers import DataCollatorWithPadding, Trainer
+
+    from training.trainer import _batching
+
+    config = TrainConfig(out_dir=str(tmp_path))
+    module, trainer_class, collator = _batching(tiny_model(), tokenizer, 32, config)
+    assert isinstance(module, PackedClassifier) and trainer_class is Trainer
+    assert isinstance(collator, PackingCollator) and collator.capacity == 32
+    grouped = TrainConfig(out_dir=str(tmp_path), group_by_length=True)
+    module, trainer_class, collator = _batching(tiny_model(), tokenizer, 32, grouped)
+    assert not isinstance(module, PackedClassifier)
+    assert isinstance(collator, DataCollatorWithPadding)
