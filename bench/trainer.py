@@ -10,10 +10,12 @@ epoch (forward only; the fit's clock includes it). `train-only MFU` leaves the v
 as the first version of this bench did. `--data support_chat` adds the chat fine-tune's tokens/s and
 MFU (reported, no target; bench/chat_mfu.py says how its FLOPs are counted). The accuracy gap is
 the mean over `--seeds` paired runs (baseline and full, each seed another train/validation split and
-initialisation): on Banking77's quick subset (160 test rows, 0.6 points each) one pair moved by up to
-5 points from seed to seed, and dropout's random draws alone by 2, so one seed cannot tell a 1-point gap.
+initialisation): on Banking77's quick subset (160 test rows, 0.6 points each) one pair's gap ranged
+from -5.6 to +6.9 points over ten seeds, and dropout's random draws alone moved it by 5, so one seed
+cannot tell a 1-point gap.
 
-    .venv/bin/python -m bench.trainer --quick --seeds 3
+    .venv/bin/python -m bench.trainer --quick --epochs 2
+    .venv/bin/python -m bench.trainer --quick --epochs 2 --data banking77 --seeds 10
     .venv/bin/python -m bench.trainer --data support_chat
 """
 
