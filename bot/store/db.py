@@ -10,11 +10,14 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.sqlite_writer import connection_factory
+
 # Connections kept open: one for each thread of the bot that may hold a session at once (16 request
 # threads, 8 after-ack workers, the notice pool, the runtime's ticks). Past the pool, SQLAlchemy opens a
 # connection for one session and closes it after (a new SQLite connection runs its pragmas; a new
 # Postgres one is a TCP connect and a login): under load that cost landed on the acks.
 POOL_SIZE, POOL_OVERFLOW = 32, 16
+SQLITE_BUSY_TIMEOUT_S = 10  # how long a writer waits for another process's write lock before failing
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -22,7 +25,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -32,7 +35,9 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S,
+                        "factory": connection_factory(SQLITE_BUSY_TIMEOUT_S)}  # writers queue on a lock
+        engine = create_engine(url, connect_args=connect_args,
                                pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
