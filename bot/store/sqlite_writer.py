@@ -21,21 +21,6 @@ import threading
 _OPENS_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
-class WriterLock:
-    """The lock one process's connections share; a writer that waits longer than `timeout_s` goes on
-    without it and meets SQLite's own busy timeout, so a stuck holder slows writers but never hangs them."""
-
-    def __init__(self, timeout_s: float) -> None:
-        self.timeout_s = timeout_s
-        self._lock = threading.Lock()
-
-    def acquire(self) -> bool:
-        return self._lock.acquire(timeout=self.timeout_s)
-
-    def release(self) -> None:
-        self._lock.release()
-
-
 class WriterCursor(sqlite3.Cursor):
     def execute(self, sql, parameters=(), /):
         self.connection.before_statement(sql)
@@ -53,9 +38,12 @@ class WriterCursor(sqlite3.Cursor):
 
 
 class WriterConnection(sqlite3.Connection):
-    """A sqlite3 connection that holds its process's `WriterLock` while its write transaction is open."""
+    """A sqlite3 connection that holds its engine's `writer_lock` while its write transaction is open.
+    A writer that waits longer than `lock_wait_s` goes on without it and meets SQLite's own busy
+    timeout, so a stuck holder slows writers but never hangs them."""
 
-    writer_lock: WriterLock  # set on the subclass `connection_factory` makes
+    writer_lock: threading.Lock  # both set on the subclass `connection_factory` makes
+    lock_wait_s: float
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -64,9 +52,16 @@ class WriterConnection(sqlite3.Connection):
     def cursor(self, factory=WriterCursor):
         return super().cursor(factory)
 
+    # sqlite3's shortcuts run their statement in C, past the cursor's `execute`: route them through it
+    def execute(self, sql, parameters=(), /):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, seq_of_parameters, /):
+        return self.cursor().executemany(sql, seq_of_parameters)
+
     def before_statement(self, sql: str) -> None:
         if not self._holding and not self.in_transaction and _OPENS_WRITE.match(sql):
-            self._holding = self.writer_lock.acquire()
+            self._holding = self.writer_lock.acquire(timeout=self.lock_wait_s)
 
     def after_statement(self) -> None:
         if self._holding and not self.in_transaction:  # autocommit, or the statement failed
@@ -91,17 +86,18 @@ class WriterConnection(sqlite3.Connection):
             self._release()
 
     def _release(self) -> None:
-        if self._holding and not self.in_transaction_safe():
+        if self._holding and not self._in_transaction():
             self._holding = False
             self.writer_lock.release()
 
-    def in_transaction_safe(self) -> bool:
+    def _in_transaction(self) -> bool:
         try:
             return self.in_transaction
         except sqlite3.ProgrammingError:  # closed
             return False
 
 
-def connection_factory(timeout_s: float) -> type[WriterConnection]:
-    """A connection class whose instances share one new `WriterLock` (one per engine)."""
-    return type("EngineWriterConnection", (WriterConnection,), {"writer_lock": WriterLock(timeout_s)})
+def connection_factory(lock_wait_s: float) -> type[WriterConnection]:
+    """A connection class whose instances share one new writer lock (one per engine)."""
+    return type("EngineWriterConnection", (WriterConnection,),
+                {"writer_lock": threading.Lock(), "lock_wait_s": lock_wait_s})

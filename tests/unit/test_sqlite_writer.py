@@ -18,7 +18,7 @@ from bot.store.sqlite_writer import WriterConnection, connection_factory
 def engine(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path}/w.db",
                            connect_args={"check_same_thread": False, "timeout": 0,
-                                         "factory": connection_factory(timeout_s=5)})
+                                         "factory": connection_factory(lock_wait_s=5)})
     with engine.begin() as connection:
         connection.execute(text("PRAGMA journal_mode=WAL"))
         connection.execute(text("CREATE TABLE answers (id INTEGER PRIMARY KEY, who TEXT UNIQUE)"))
@@ -26,14 +26,14 @@ def engine(tmp_path):
     engine.dispose()
 
 
-def shared_lock(engine):
-    """The `WriterLock` the engine's connections share."""
+def connection_class(engine):
     with engine.connect() as connection:
-        return type(connection.connection.driver_connection).writer_lock
+        return type(connection.connection.driver_connection)
 
 
 def writer_lock(engine):
-    return shared_lock(engine)._lock
+    """The lock the engine's connections share."""
+    return connection_class(engine).writer_lock
 
 
 def rows(engine) -> list[str]:
@@ -74,14 +74,17 @@ def test_a_second_writer_waits_for_the_first_to_commit_then_writes(engine):
 
 def test_readers_do_not_take_the_lock(engine, monkeypatch):
     lock = writer_lock(engine)
-    shared = shared_lock(engine)
-    asked, acquire = [], shared.acquire
+    asked = []
 
-    def spy() -> bool:
-        asked.append(threading.current_thread().name)
-        return acquire()
+    class Spy:  # the real lock, noting who asks for it
+        def acquire(self, timeout):
+            asked.append(threading.current_thread().name)
+            return lock.acquire(timeout=timeout)
 
-    monkeypatch.setattr(shared, "acquire", spy)
+        def release(self):
+            lock.release()
+
+    monkeypatch.setattr(connection_class(engine), "writer_lock", Spy())
     with engine.begin() as writer:  # holds the real lock; the reader below never asks for it
         writer.execute(text("INSERT INTO answers (who) VALUES ('w')"))
         read = []
@@ -117,8 +120,20 @@ def test_a_connection_closed_in_a_write_gives_the_lock_back(engine):
     assert rows(engine) == []
 
 
+def test_sqlites_shortcut_execute_takes_the_lock_too(engine):
+    lock = writer_lock(engine)
+    pooled = engine.raw_connection()
+    connection = pooled.driver_connection  # the sqlite3 connection itself
+    connection.execute("INSERT INTO answers (who) VALUES ('short')")
+    assert lock.locked()
+    connection.commit()
+    assert not lock.locked()
+    pooled.close()  # back to the pool
+    assert rows(engine) == ["short"]
+
+
 def test_a_holder_that_never_lets_go_slows_writers_but_never_hangs_them(tmp_path):
-    factory = connection_factory(timeout_s=0.2)
+    factory = connection_factory(lock_wait_s=0.2)
     stuck = sqlite3.connect(f"{tmp_path}/s.db", factory=factory, timeout=0, check_same_thread=False)
     stuck.execute("CREATE TABLE t (x)")
     stuck.commit()
@@ -127,7 +142,7 @@ def test_a_holder_that_never_lets_go_slows_writers_but_never_hangs_them(tmp_path
     with pytest.raises(sqlite3.OperationalError, match="locked"):  # SQLite's own answer, after our wait
         other.cursor().execute("INSERT INTO t VALUES (2)")
     other.close()
-    assert factory.writer_lock._lock.locked(), "the writer that gave up must not release another's lock"
+    assert factory.writer_lock.locked(), "the writer that gave up must not release another's lock"
     stuck.commit()
-    assert not factory.writer_lock._lock.locked()
+    assert not factory.writer_lock.locked()
     stuck.close()
