@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.idle_ping import ping_when_idle
 from bot.store.sqlite_writer import connection_factory
 
 # Connections kept open: one for each thread of the bot that may hold a session at once (16 request
@@ -41,7 +42,10 @@ def make_engine(url: str) -> Engine:
                                pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    # last in, first out: the busiest few connections stay warm, the rest sit idle and are pinged
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_use_lifo=True)
+    ping_when_idle(engine)
+    return engine
 
 
 class Database:
