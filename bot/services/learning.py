@@ -179,10 +179,15 @@ class LearningService:
 
     def settle(self, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome) -> AnswerOutcome:
         """After an answer's transaction: complete the lesson (once) when every question has its answer.
-        A second chance for answers committed side by side (neither transaction saw the other's row)."""
-        self.start(team_id, user_id, lesson_id)
+        A second chance for answers committed side by side (neither transaction saw the other's row).
+        One transaction, its writes last: it runs after every quiz click (issue 14)."""
+        now = self.clock.now()
         with self.db.session() as session:
-            self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, self.clock.now())
+            started = session.get(LessonProgress, (team_id, user_id, lesson_id)) is not None
+            self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, now)
+            if not started and outcome.score is None:  # not complete yet (when complete, that made the row)
+                insert_once(session, LessonProgress, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
+                            page=0, started_at=now)
         return outcome
 
     def _local_day(self, team_id: str, user_id: str, now, session=None) -> str:

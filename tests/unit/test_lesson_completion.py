@@ -67,3 +67,17 @@ def test_a_lesson_left_unfinished_is_settled_by_the_next_click(learning):
     assert learning.next_lesson_id("T1", "U1") != lesson_id
     with learning.db.session() as session:
         assert len(session.scalars(select(QuizAnswer)).all()) == len(questions)
+
+
+def test_an_answer_to_a_lesson_never_opened_starts_it(learning):
+    """A quiz button in an old message, or a lesson shared by a teammate: settling the first answer
+    records the lesson as started (and not completed), so /lesson continues it."""
+    lesson_id, questions = first_lesson(learning)
+    second = learning.course.lessons[1].id
+    outcome = learning.record_answer("T1", "U1", second, learning.course.lessons[1].quiz[0].id, 0)
+    learning.settle("T1", "U1", second, outcome)
+    with learning.db.session() as session:
+        row = session.get(LessonProgress, ("T1", "U1", second))
+        assert row is not None and row.started_at is not None and row.completed_at is None
+    assert learning.next_lesson_id("T1", "U1") == second, "the lesson answered in is the one to continue"
+    assert lesson_id != second
