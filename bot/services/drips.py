@@ -16,7 +16,7 @@ from datetime import datetime, time as dtime, timedelta, timezone
 from typing import Iterator
 
 from slack_sdk import WebClient
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from bot.clock import Clock, as_utc
 from bot.config import Settings
@@ -151,15 +151,15 @@ class DripService:
         """The learner read or answered: their drips are not being ignored. Called on every click, so it
         looks before it writes: most clicks have nothing to mark, and on SQLite even an UPDATE that
         matches no row takes the file's one write lock, which the next learner's ack then waits for."""
-        with self.db.session() as session:
-            ignoring = session.scalar(select(DripSubscription.user_id).where(
-                DripSubscription.team_id == team_id, DripSubscription.user_id == user_id,
-                DripSubscription.ignored_in_a_row != 0))
-            unopened = session.scalar(select(DripDelivery.id).where(
-                DripDelivery.team_id == team_id, DripDelivery.user_id == user_id,
-                DripDelivery.status == "sent", DripDelivery.opened.is_(False)).limit(1))
-        if ignoring is None and unopened is None:
-            return
+        ignoring = select(DripSubscription.user_id).where(
+            DripSubscription.team_id == team_id, DripSubscription.user_id == user_id,
+            DripSubscription.ignored_in_a_row != 0)
+        unopened = select(DripDelivery.id).where(
+            DripDelivery.team_id == team_id, DripDelivery.user_id == user_id,
+            DripDelivery.status == "sent", DripDelivery.opened.is_(False))
+        with self.db.session() as session:  # one statement: one round trip on Postgres
+            if not session.scalar(select(or_(ignoring.exists(), unopened.exists()))):
+                return
         with self.db.session() as session:
             session.execute(update(DripSubscription).where(
                 DripSubscription.team_id == team_id, DripSubscription.user_id == user_id,
