@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, as_utc
 from bot.store import Database
-from bot.store.db import insert_once
+from bot.store.answers import store_answer
+from bot.store.db import insert_once, upsert_construct
 from bot.store.models import (RUN_REVIEW_PREFIX, FinetuneJob, LessonProgress, QuizAnswer, ReviewAnswer, ReviewItem,
                               User)
 
@@ -153,29 +154,21 @@ class LearningService:
 
     def record_answer(self, team_id: str, user_id: str, lesson_id: str, question_id: str,
                       choice: int) -> AnswerOutcome:
-        """Store the first answer, in one short transaction, so it can be written before Slack is
-        acknowledged: an acknowledged answer is never lost, even if the process dies right after.
-        The same transaction completes the lesson when every question has its answer, and so does
-        every later click: a lesson can never stay unfinished with all its answers stored."""
+        """Store the first answer (one statement on Postgres, one short transaction on SQLite:
+        `bot.store.answers`), so it can be written before Slack is acknowledged: an acknowledged answer
+        is never lost, even if the process dies right after. When that leaves every question of the
+        lesson answered, the lesson is completed before this returns, and so on every later click: a
+        lesson can never stay unfinished with all its answers stored."""
         lesson = self.course.lesson(lesson_id)
         question = next(q for q in lesson.quiz if q.id == question_id)
         correct = question.choices[choice] == question.answer
         now = self.clock.now()
-        with self.db.session() as session:
-            first = insert_once(session, QuizAnswer, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
-                                question_id=question_id, choice=choice, correct=correct, answered_at=now)
-            if first and not correct:
-                insert_once(session, ReviewItem, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
-                            question_id=question_id, stage=0, created_at=now)
-            if first:
-                outcome = AnswerOutcome(first=True, correct=correct, choice=choice)
-            else:
-                stored = session.scalars(select(QuizAnswer).where(
-                    QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id,
-                    QuizAnswer.lesson_id == lesson_id, QuizAnswer.question_id == question_id)).one()
-                outcome = AnswerOutcome(first=False, correct=stored.correct, choice=stored.choice)
-            self._complete_if_answered(session, team_id, user_id, lesson_id, outcome, now)
-            return outcome
+        stored = store_answer(self.db, team_id, user_id, lesson_id, question_id, choice, correct, now)
+        outcome = AnswerOutcome(first=stored.first, correct=stored.correct, choice=stored.choice)
+        if all_answered(lesson, stored.answers):
+            with self.db.session() as session:
+                self._complete(session, team_id, user_id, lesson_id, outcome, sum(stored.answers.values()), now)
+        return outcome
 
     def settle(self, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome) -> AnswerOutcome:
         """After an answer's transaction: complete the lesson (once) when every question has its answer.
@@ -195,25 +188,28 @@ class LearningService:
 
     def _complete_if_answered(self, session, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome,
                               now) -> None:
-        """In `session`: when every question of the lesson has an answer, set `completed_at` by the one
-        UPDATE that finds it empty (creating the progress row if need be). `outcome.completed` says
-        whether this call (or an earlier step of the same click) completed it."""
-        lesson = self.course.lesson(lesson_id)
-        answers = session.scalars(select(QuizAnswer).where(
+        """In `session`: when every question of the lesson has an answer, complete it (`_complete`)."""
+        answers = session.execute(select(QuizAnswer.question_id, QuizAnswer.correct).where(
             QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id, QuizAnswer.lesson_id == lesson_id)).all()
-        if len({a.question_id for a in answers}) < len(lesson.quiz):
-            return
-        score = sum(1 for a in answers if a.correct)
-        outcome.score, outcome.questions = score, len(lesson.quiz)
-        insert_once(session, LessonProgress, team_id=team_id, user_id=user_id, lesson_id=lesson_id, page=0,
-                    started_at=now)
-        result = session.execute(
-            update(LessonProgress)
-            .where(LessonProgress.team_id == team_id, LessonProgress.user_id == user_id,
-                   LessonProgress.lesson_id == lesson_id, LessonProgress.completed_at.is_(None))
-            .values(completed_at=now, completed_local_date=self._local_day(team_id, user_id, now, session),
-                    score=score, questions=len(lesson.quiz)))
-        outcome.completed = outcome.completed or result.rowcount == 1
+        if all_answered(self.course.lesson(lesson_id), (question for question, _ in answers)):
+            self._complete(session, team_id, user_id, lesson_id, outcome, sum(1 for _, ok in answers if ok), now)
+
+    def _complete(self, session, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome, score: int,
+                  now) -> None:
+        """In `session`, one statement: the progress row (made if need be) gets `completed_at` if it has
+        none yet. `outcome.completed` says whether this call (or an earlier step of the same click)
+        completed it; a lesson is completed once, whoever gets there first."""
+        questions = len(self.course.lesson(lesson_id).quiz)
+        outcome.score, outcome.questions = score, questions
+        done = dict(completed_at=now, completed_local_date=self._local_day(team_id, user_id, now, session),
+                    score=score, questions=questions)
+        statement = (upsert_construct(session)(LessonProgress)
+                     .values(team_id=team_id, user_id=user_id, lesson_id=lesson_id, page=0, started_at=now, **done)
+                     .on_conflict_do_update(index_elements=["team_id", "user_id", "lesson_id"], set_=done,
+                                            where=LessonProgress.completed_at.is_(None))
+                     .returning(LessonProgress.lesson_id))
+        completed = session.execute(statement).first() is not None
+        outcome.completed = outcome.completed or completed
 
     def answers(self, team_id: str, user_id: str, lesson_id: str) -> dict[str, QuizAnswer]:
         with self.db.session() as session:
@@ -354,6 +350,11 @@ class LearningService:
                              as_utc(row.completed_at).isoformat() if row.completed_at else "",
                              "" if row.score is None else row.score, "" if row.questions is None else row.questions])
         return out.getvalue()
+
+
+def all_answered(lesson, question_ids) -> bool:
+    """Every question of the lesson has its answer (the one rule the ack and the settling share)."""
+    return len(set(question_ids)) >= len(lesson.quiz)
 
 
 def streak(done_days_desc: list[str], today: date) -> int:

@@ -95,13 +95,19 @@ def insert_once_key(session, model, **values):
     """INSERT … ON CONFLICT DO NOTHING RETURNING the primary key: the new row's key, or None when a
     unique constraint already held one (a retry, a double click, another replica). No exception,
     no rollback, so it can share a transaction with other writes."""
+    insert = upsert_construct(session)
+    key = list(model.__table__.primary_key.columns)[0]
+    # RETURNING, not rowcount: some drivers report -1 for INSERT … ON CONFLICT
+    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).scalar()
+
+
+def upsert_construct(session):
+    """The backend's `insert`, the one with ON CONFLICT (both backends have it, each in its dialect)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    key = list(model.__table__.primary_key.columns)[0]
-    # RETURNING, not rowcount: some drivers report -1 for INSERT … ON CONFLICT
-    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).scalar()
+    return insert
 
 
 def insert_once(session, model, **values) -> bool:

@@ -81,3 +81,22 @@ def test_an_answer_to_a_lesson_never_opened_starts_it(learning):
         assert row is not None and row.started_at is not None and row.completed_at is None
     assert learning.next_lesson_id("T1", "U1") == second, "the lesson answered in is the one to continue"
     assert lesson_id != second
+
+
+def test_a_lesson_is_completed_once(learning):
+    """A retried click on a completed lesson, or its settling, completes nothing again: the first
+    completion's time and score stand and no second "lesson complete" message is due."""
+    from datetime import timedelta
+
+    lesson_id, questions = first_lesson(learning)
+    for question in questions:
+        outcome = learning.record_answer("T1", "U1", lesson_id, question, 0)
+    assert outcome.completed
+    with learning.db.session() as session:
+        first_time = session.get(LessonProgress, ("T1", "U1", lesson_id)).completed_at
+    learning.clock.advance(timedelta(hours=1))
+    retry = learning.record_answer("T1", "U1", lesson_id, questions[0], 1)
+    assert not retry.first and not retry.completed
+    assert not learning.settle("T1", "U1", lesson_id, retry).completed
+    with learning.db.session() as session:
+        assert session.get(LessonProgress, ("T1", "U1", lesson_id)).completed_at == first_time
