@@ -83,7 +83,7 @@ def sandbox(port: int, bot_port: int, host: str, public: bool, no_worker: bool, 
                                    data_dir=data_dir, drip_tick_seconds=10.0, app_token=app_token)
     _logging(settings.log_level)
     runtime = BotRuntime(settings).start()
-    runtime.freeze_startup_objects()
+    runtime.prepare_for_traffic()
     if app_token:
         from bot import socket_mode
 
@@ -127,7 +127,7 @@ def run(http_mode: bool, port: int, host: str, no_worker: bool) -> None:
         raise click.ClickException(str(error)) from None
     _logging(settings.log_level)
     runtime = BotRuntime(settings).start()
-    runtime.freeze_startup_objects()
+    runtime.prepare_for_traffic()
     worker = None if no_worker else _start_worker(dict(os.environ))
     stop = threading.Event()
     try:

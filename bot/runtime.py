@@ -71,6 +71,21 @@ class BotRuntime:
             self._scheduler.start()
         return self
 
+    def prepare_for_traffic(self) -> threading.Thread:
+        """For a process that is one bot for its life (`tutor run`, `tutor sandbox`), in the
+        background: the database pool opened in full (`Database.open_pool`), then the objects built at
+        start frozen (`freeze_startup_objects`). Returns the thread doing it."""
+        def prepare() -> None:
+            try:
+                self.services.db.open_pool()
+            except Exception:  # noqa: BLE001 - the pool then grows as it is used, as it did before
+                log.warning("could not open the database pool ahead of traffic", exc_info=True)
+            self.freeze_startup_objects().join()
+
+        thread = threading.Thread(target=prepare, name="prepare-for-traffic", daemon=True)
+        thread.start()
+        return thread
+
     def freeze_startup_objects(self) -> threading.Thread:
         """Once the tutor's index is open, move what the start built into the garbage collector's
         permanent generation (`gc.freeze`), where full collections no longer walk it.
