@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String, func, literal, select
+from sqlalchemy import DateTime, Integer, String, func, literal, select
 
 from bot.store.db import Database, insert_once
 from bot.store.models import QuizAnswer, ReviewItem
