@@ -64,6 +64,17 @@ def database_url(request, tmp_path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture
+def db(database_url):
+    """A migrated database on each backend (a test module may define its own `db`)."""
+    from bot.store import Database
+
+    database = Database(database_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
 @dataclass
 class Tutor:
     """A running bot (HTTP, waitress) wired to a running sandbox, for end-to-end tests."""

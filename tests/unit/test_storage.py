@@ -16,14 +16,6 @@ from bot.store.models import Base, DripDelivery, QuizAnswer
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
-
-
 def test_migrations_create_every_table_and_match_the_models(db):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

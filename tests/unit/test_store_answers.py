@@ -9,22 +9,12 @@ import threading
 import time
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import create_engine, func, select
 
-from bot.store import Database
 from bot.store.answers import store_answer
 from bot.store.models import QuizAnswer, ReviewItem
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 def count(db, model) -> int:
