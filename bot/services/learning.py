@@ -154,19 +154,19 @@ class LearningService:
 
     def record_answer(self, team_id: str, user_id: str, lesson_id: str, question_id: str,
                       choice: int) -> AnswerOutcome:
-        """Store the first answer (one statement on Postgres, one short transaction on SQLite:
-        `bot.store.answers`), so it can be written before Slack is acknowledged: an acknowledged answer
-        is never lost, even if the process dies right after. When that leaves every question of the
-        lesson answered, the lesson is completed before this returns, and so on every later click: a
-        lesson can never stay unfinished with all its answers stored."""
+        """Store the first answer in one short transaction (`bot.store.answers`: one statement on
+        Postgres), so it can be written before Slack is acknowledged: an acknowledged answer is never
+        lost, even if the process dies right after. When every question of the lesson then has its
+        answer, the same transaction completes the lesson, and so does every later click: a lesson can
+        never stay unfinished with all its answers stored."""
         lesson = self.course.lesson(lesson_id)
         question = next(q for q in lesson.quiz if q.id == question_id)
         correct = question.choices[choice] == question.answer
         now = self.clock.now()
-        stored = store_answer(self.db, team_id, user_id, lesson_id, question_id, choice, correct, now)
-        outcome = AnswerOutcome(first=stored.first, correct=stored.correct, choice=stored.choice)
-        if all_answered(lesson, stored.answers):
-            with self.db.session() as session:
+        with self.db.session() as session:
+            stored = store_answer(session, team_id, user_id, lesson_id, question_id, choice, correct, now)
+            outcome = AnswerOutcome(first=stored.first, correct=stored.correct, choice=stored.choice)
+            if all_answered(lesson, stored.answers):
                 self._complete(session, team_id, user_id, lesson_id, outcome, sum(stored.answers.values()), now)
         return outcome
 

@@ -1,11 +1,12 @@
 """Store a quiz answer, with the review item a wrong first answer opens, and read back the lesson's
 answers, in the fewest round trips each backend allows: this runs before every quiz click's ack.
 
-Postgres: one statement (the inserts are data-modifying CTEs) in autocommit, so one round trip where a
-transaction took five (BEGIN, INSERT, INSERT, SELECT, COMMIT), each a wait for the server and then for
-the GIL (issue 14). The statement is its own transaction: the answer and its review item are stored
-together or not at all. SQLite: one short transaction (no round trips to save; `sqlite_writer` queues
-its writers).
+Postgres: one statement (the inserts are data-modifying CTEs), so the caller's transaction makes three
+round trips (BEGIN, the statement, COMMIT) where it made five (BEGIN, INSERT, INSERT, SELECT, COMMIT),
+each a wait for the server and then for the GIL (issue 14). SQLite: the same three steps as statements
+(no round trips to save; `sqlite_writer` queues its writers). Either way it runs in the caller's
+session, so the lesson's completion can share the answer's transaction: a crash between them would
+leave a lesson with every answer stored and never completed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String, func, literal, select
 
-from bot.store.db import Database, insert_once
+from bot.store.db import insert_once
 from bot.store.models import QuizAnswer, ReviewItem
 
 
@@ -27,16 +28,16 @@ class StoredAnswer:
     answers: dict[str, bool]  # every answer of the learner's lesson, this one included: question -> correct
 
 
-def store_answer(db: Database, team_id: str, user_id: str, lesson_id: str, question_id: str, choice: int,
+def store_answer(session, team_id: str, user_id: str, lesson_id: str, question_id: str, choice: int,
                  correct: bool, now: datetime) -> StoredAnswer:
     """Store the first answer to a question (a later one changes nothing); a wrong first answer also
     gets its review item."""
-    if db.is_sqlite:
-        stored = _in_a_transaction(db, team_id, user_id, lesson_id, question_id, choice, correct, now)
+    if session.get_bind().dialect.name == "sqlite":
+        stored = _as_statements(session, team_id, user_id, lesson_id, question_id, choice, correct, now)
     else:
-        stored = _in_one_statement(db, team_id, user_id, lesson_id, question_id, choice, correct, now)
+        stored = _in_one_statement(session, team_id, user_id, lesson_id, question_id, choice, correct, now)
     if stored is None:  # another click stored it after this statement's snapshot: read it now
-        stored = _read_back(db, team_id, user_id, lesson_id, question_id)
+        stored = _read_back(session, team_id, user_id, lesson_id, question_id)
     return stored
 
 
@@ -52,19 +53,18 @@ def _outcome(first: bool, question_id: str, rows, choice: int, correct: bool) ->
     return None if stored is None else StoredAnswer(False, stored[0], stored[1], answers)
 
 
-def _in_a_transaction(db, team_id, user_id, lesson_id, question_id, choice, correct, now) -> StoredAnswer | None:
-    with db.session() as session:
-        first = insert_once(session, QuizAnswer, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
-                            question_id=question_id, choice=choice, correct=correct, answered_at=now)
-        if first and not correct:
-            insert_once(session, ReviewItem, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
-                        question_id=question_id, stage=0, created_at=now)
-        rows = session.execute(select(QuizAnswer.question_id, QuizAnswer.choice, QuizAnswer.correct)
-                               .where(*_lesson_answers(team_id, user_id, lesson_id))).all()
-        return _outcome(first, question_id, rows, choice, correct)
+def _as_statements(session, team_id, user_id, lesson_id, question_id, choice, correct, now) -> StoredAnswer | None:
+    first = insert_once(session, QuizAnswer, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
+                        question_id=question_id, choice=choice, correct=correct, answered_at=now)
+    if first and not correct:
+        insert_once(session, ReviewItem, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
+                    question_id=question_id, stage=0, created_at=now)
+    rows = session.execute(select(QuizAnswer.question_id, QuizAnswer.choice, QuizAnswer.correct)
+                           .where(*_lesson_answers(team_id, user_id, lesson_id))).all()
+    return _outcome(first, question_id, rows, choice, correct)
 
 
-def _in_one_statement(db, team_id, user_id, lesson_id, question_id, choice, correct, now) -> StoredAnswer | None:
+def _in_one_statement(session, team_id, user_id, lesson_id, question_id, choice, correct, now) -> StoredAnswer | None:
     from sqlalchemy.dialects.postgresql import insert
 
     new_answer = (insert(QuizAnswer).values(team_id=team_id, user_id=user_id, lesson_id=lesson_id,
@@ -84,15 +84,13 @@ def _in_one_statement(db, team_id, user_id, lesson_id, question_id, choice, corr
     # start, so the rows never include the answer this statement inserts
     statement = select(*columns, func.array_agg(QuizAnswer.question_id), func.array_agg(QuizAnswer.choice),
                        func.array_agg(QuizAnswer.correct)).where(*_lesson_answers(team_id, user_id, lesson_id))
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(statement).one()
+    row = session.execute(statement).one()
     questions, choices, corrects = row[-3:]
     rows = list(zip(questions or [], choices or [], corrects or []))
     return _outcome(row[0] is not None, question_id, rows, choice, correct)
 
 
-def _read_back(db, team_id, user_id, lesson_id, question_id) -> StoredAnswer:
-    with db.session() as session:
-        rows = session.execute(select(QuizAnswer.question_id, QuizAnswer.choice, QuizAnswer.correct)
-                               .where(*_lesson_answers(team_id, user_id, lesson_id))).all()
+def _read_back(session, team_id, user_id, lesson_id, question_id) -> StoredAnswer:
+    rows = session.execute(select(QuizAnswer.question_id, QuizAnswer.choice, QuizAnswer.correct)
+                           .where(*_lesson_answers(team_id, user_id, lesson_id))).all()
     return _outcome(False, question_id, rows, 0, False)

@@ -23,7 +23,8 @@ def count(db, model) -> int:
 
 
 def store(db, question: str, choice: int, correct: bool, user: str = "U1"):
-    return store_answer(db, "T1", user, "1.1", question, choice, correct, NOW)
+    with db.session() as session:
+        return store_answer(session, "T1", user, "1.1", question, choice, correct, NOW)
 
 
 def test_a_first_wrong_answer_is_stored_with_its_review_item(db):
