@@ -45,6 +45,12 @@ def _lesson_answers(team_id: str, user_id: str, lesson_id: str):
     return (QuizAnswer.team_id == team_id, QuizAnswer.user_id == user_id, QuizAnswer.lesson_id == lesson_id)
 
 
+def _lesson_rows(session, team_id: str, user_id: str, lesson_id: str) -> list:
+    """(question, choice, correct) of every answer the learner's lesson has, as this statement sees them."""
+    return session.execute(select(QuizAnswer.question_id, QuizAnswer.choice, QuizAnswer.correct)
+                           .where(*_lesson_answers(team_id, user_id, lesson_id))).all()
+
+
 def _outcome(first: bool, question_id: str, rows, choice: int, correct: bool) -> StoredAnswer | None:
     answers = {q: c for q, _choice, c in rows}
     if first:
@@ -59,8 +65,7 @@ def _as_statements(session, team_id, user_id, lesson_id, question_id, choice, co
     if first and not correct:
         insert_once(session, ReviewItem, team_id=team_id, user_id=user_id, lesson_id=lesson_id,
                     question_id=question_id, stage=0, created_at=now)
-    rows = session.execute(select(QuizAnswer.question_id, QuizAnswer.choice, QuizAnswer.correct)
-                           .where(*_lesson_answers(team_id, user_id, lesson_id))).all()
+    rows = _lesson_rows(session, team_id, user_id, lesson_id)
     return _outcome(first, question_id, rows, choice, correct)
 
 
@@ -91,6 +96,5 @@ def _in_one_statement(session, team_id, user_id, lesson_id, question_id, choice,
 
 
 def _read_back(session, team_id, user_id, lesson_id, question_id) -> StoredAnswer:
-    rows = session.execute(select(QuizAnswer.question_id, QuizAnswer.choice, QuizAnswer.correct)
-                           .where(*_lesson_answers(team_id, user_id, lesson_id))).all()
+    rows = _lesson_rows(session, team_id, user_id, lesson_id)
     return _outcome(False, question_id, rows, 0, False)
