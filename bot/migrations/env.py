@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from bot.store.backends import backend_of
 from bot.store.db import make_engine
 from bot.store.models import Base
 
@@ -16,7 +17,7 @@ def run_migrations_online() -> None:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=backend_of(engine).copies_tables_to_alter,
             compare_type=True,
         )
         with context.begin_transaction():

@@ -192,7 +192,7 @@ class DripService:
             held = time.monotonic() - started
             if claims:
                 yield claims
-            if self.db.is_sqlite:
+            if self.db.backend.one_write_lock:
                 # SQLite has one write lock for the whole file, and a writer that finds it taken sleeps
                 # and retries (1 to 100 ms). Chunks back to back would leave it almost no moment to
                 # find it free: the sender's writes (and acks) failed with "database is locked" after

@@ -10,12 +10,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, as_utc
 from bot.config import Settings
 from bot.store import Database
+from bot.store.backends import backend_of
 from bot.store.models import ACTIVE_JOB_STATES, FINAL_JOB_STATES, FinetuneJob
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,7 @@ def lock_admission(session) -> None:
     followed by an insert, and two admissions must not both pass the same count. Admissions are rare
     (people typing commands), so one lock for all of them costs nothing. Postgres: a transaction-scoped
     advisory lock; SQLite: BEGIN IMMEDIATE takes the database's write lock before the counts."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADMISSION_LOCK})
-    else:
-        session.execute(text("BEGIN IMMEDIATE"))
+    backend_of(session).serialise(session, ADMISSION_LOCK)
 
 
 class JobRefused(Exception):

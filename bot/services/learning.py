@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock, as_utc
 from bot.store import Database
 from bot.store.answers import store_answer
-from bot.store.db import insert_once, upsert_construct
+from bot.store.backends import backend_of
+from bot.store.db import insert_once
 from bot.store.models import (RUN_REVIEW_PREFIX, FinetuneJob, LessonProgress, QuizAnswer, ReviewAnswer, ReviewItem,
                               User)
 
@@ -203,7 +204,7 @@ class LearningService:
         outcome.score, outcome.questions = score, questions
         done = dict(completed_at=now, completed_local_date=self._local_day(team_id, user_id, now, session),
                     score=score, questions=questions)
-        statement = (upsert_construct(session)(LessonProgress)
+        statement = (backend_of(session).insert(LessonProgress)
                      .values(team_id=team_id, user_id=user_id, lesson_id=lesson_id, page=0, started_at=now, **done)
                      .on_conflict_do_update(index_elements=["team_id", "user_id", "lesson_id"], set_=done,
                                             where=LessonProgress.completed_at.is_(None))

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String, func, literal, select
 
+from bot.store.backends import backend_of
 from bot.store.db import insert_once
 from bot.store.models import QuizAnswer, ReviewItem
 
@@ -32,10 +33,11 @@ def store_answer(session, team_id: str, user_id: str, lesson_id: str, question_i
                  correct: bool, now: datetime) -> StoredAnswer:
     """Store the first answer to a question (a later one changes nothing); a wrong first answer also
     gets its review item."""
-    if session.get_bind().dialect.name == "sqlite":
-        stored = _as_statements(session, team_id, user_id, lesson_id, question_id, choice, correct, now)
+    backend = backend_of(session)
+    if backend.writes_in_one_statement:
+        stored = _in_one_statement(backend, session, team_id, user_id, lesson_id, question_id, choice, correct, now)
     else:
-        stored = _in_one_statement(session, team_id, user_id, lesson_id, question_id, choice, correct, now)
+        stored = _as_statements(session, team_id, user_id, lesson_id, question_id, choice, correct, now)
     if stored is None:  # another click stored it after this statement's snapshot: read it now
         stored = _read_back(session, team_id, user_id, lesson_id, question_id)
     return stored
@@ -69,9 +71,9 @@ def _as_statements(session, team_id, user_id, lesson_id, question_id, choice, co
     return _outcome(first, question_id, rows, choice, correct)
 
 
-def _in_one_statement(session, team_id, user_id, lesson_id, question_id, choice, correct, now) -> StoredAnswer | None:
-    from sqlalchemy.dialects.postgresql import insert
-
+def _in_one_statement(backend, session, team_id, user_id, lesson_id, question_id, choice, correct,
+                      now) -> StoredAnswer | None:
+    insert = backend.insert
     new_answer = (insert(QuizAnswer).values(team_id=team_id, user_id=user_id, lesson_id=lesson_id,
                                             question_id=question_id, choice=choice, correct=correct,
                                             answered_at=now)

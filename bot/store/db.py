@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.backends import Backend, backend_of
 from bot.store.idle_ping import ping_when_idle
 from bot.store.sqlite_writer import connection_factory
 
@@ -57,8 +58,8 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
+    def backend(self) -> Backend:
+        return backend_of(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -109,19 +110,10 @@ def insert_once_key(session, model, **values):
     """INSERT … ON CONFLICT DO NOTHING RETURNING the primary key: the new row's key, or None when a
     unique constraint already held one (a retry, a double click, another replica). No exception,
     no rollback, so it can share a transaction with other writes."""
-    insert = upsert_construct(session)
+    insert = backend_of(session).insert
     key = list(model.__table__.primary_key.columns)[0]
     # RETURNING, not rowcount: some drivers report -1 for INSERT … ON CONFLICT
     return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).scalar()
-
-
-def upsert_construct(session):
-    """The backend's `insert`, the one with ON CONFLICT (both backends have it, each in its dialect)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def insert_once(session, model, **values) -> bool:
