@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, as_utc
 from bot.store import Database
@@ -122,16 +121,12 @@ class LearningService:
     def start(self, team_id: str, user_id: str, lesson_id: str) -> LessonProgress:
         """Record that the learner opened the lesson (idempotent); returns the row."""
         with self.db.session() as session:
-            row = session.get(LessonProgress, (team_id, user_id, lesson_id))
+            key = (team_id, user_id, lesson_id)
+            row = session.get(LessonProgress, key)
             if row is None:
-                row = LessonProgress(team_id=team_id, user_id=user_id, lesson_id=lesson_id, page=0,
-                                     started_at=self.clock.now())
-                session.add(row)
-                try:
-                    session.flush()
-                except IntegrityError:
-                    session.rollback()
-                    row = session.get(LessonProgress, (team_id, user_id, lesson_id))
+                insert_once(session, LessonProgress, team_id=team_id, user_id=user_id, lesson_id=lesson_id, page=0,
+                            started_at=self.clock.now())
+                row = session.get(LessonProgress, key)  # this call's row, or the one a racing click made
             session.expunge(row)
             return row
 
@@ -266,18 +261,16 @@ class LearningService:
         question = self.review_question(item.lesson_id, item.question_id)
         correct = choice == question.answer
         now = self.clock.now()
-        try:
-            with self.db.session() as session:
-                session.add(ReviewAnswer(review_id=review_id, stage=stage, choice=choice, correct=correct,
-                                         answered_at=now))
-                row = session.get(ReviewItem, review_id)
-                if correct:
-                    row.resolved_at = now
-                else:
-                    row.stage = stage + 1
-                    row.due_at = now + REVIEW_DELAYS.get(stage + 1, timedelta(days=7))
-        except IntegrityError:
-            return False, correct
+        with self.db.session() as session:
+            if not insert_once(session, ReviewAnswer, review_id=review_id, stage=stage, choice=choice,
+                               correct=correct, answered_at=now):
+                return False, correct  # this stage was answered already (a double click): nothing moves
+            row = session.get(ReviewItem, review_id)
+            if correct:
+                row.resolved_at = now
+            else:
+                row.stage = stage + 1
+                row.due_at = now + REVIEW_DELAYS.get(stage + 1, timedelta(days=7))
         return True, correct
 
     # --- summaries ----------------------------------------------------------------------------
