@@ -25,6 +25,7 @@ import psutil
 import requests
 
 from bench.targets import finish, percentile
+from bot.processes import stop_process
 from sandbox.driver import Workspace
 from sandbox.responseurls import new_response_url
 from sandbox.signing import signed_headers
@@ -74,16 +75,6 @@ def start_bot(api_url: str, data_dir: str, database_url: str | None = None, **ex
         except requests.ConnectionError:
             pass
         time.sleep(0.01)
-
-
-def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
-    """SIGTERM, then SIGKILL if it has not left within `timeout`; reaped either way."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def start_bare(api_url: str) -> tuple[subprocess.Popen, str]:

@@ -41,7 +41,8 @@ import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.bot import SECRET, TOKEN, start_bare, start_bot, stop_process
+from bench.bot import SECRET, TOKEN, start_bare, start_bot
+from bot.processes import stop_process
 from bench.targets import finish, percentile
 from sandbox.delivery import FORM
 from sandbox.driver import Workspace

@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.bot import REPO, SECRET, TOKEN, bot_env, start_bot, stop_process
+from bench.bot import REPO, SECRET, TOKEN, bot_env, start_bot
+from bot.processes import stop_process
 from bench.targets import finish, percentile
 from sandbox.driver import Workspace
 

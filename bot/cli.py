@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import click
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.processes import stop_process
 
 
 def _settings() -> Settings:
@@ -103,8 +104,7 @@ def sandbox(port: int, bot_port: int, host: str, public: bool, no_worker: bool, 
         _wait_forever(stop)
     finally:
         if worker:
-            worker.terminate()
-            worker.wait(timeout=10)
+            stop_process(worker, timeout=10)
         server.stop()
         runtime.stop()
         workspace.stop()
@@ -145,8 +145,7 @@ def run(http_mode: bool, port: int, host: str, no_worker: bool) -> None:
             server.stop()
     finally:
         if worker:
-            worker.terminate()
-            worker.wait(timeout=10)
+            stop_process(worker, timeout=10)
         runtime.stop()
 
 

@@ -15,6 +15,7 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from bot.processes import stop_process  # noqa: F401  (the tests' import of it)
 from sandbox.driver import wait_for as sandbox_wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -251,20 +252,6 @@ def spawn_worker(tutor, *, quiet: bool = False, **env: str) -> subprocess.Popen:
     output = subprocess.DEVNULL if quiet else None
     return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT,
                             env=worker_env(tutor.settings, tutor.ws.api_url, **env), stdout=output, stderr=output)
-
-
-def stop_process(process: subprocess.Popen, timeout: float = 15.0, *, kill: bool = False) -> None:
-    """Terminate politely (or `kill` at once), kill if it does not leave in time, and reap it."""
-    if kill and process.poll() is None:
-        process.kill()
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-            return
-        except subprocess.TimeoutExpired:
-            process.kill()
-    process.wait(timeout=timeout)
 
 
 # ----- learning flows (work with the in-process harness and with the HTTP `tutor`) ------------------
