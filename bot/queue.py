@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from bot.config import Settings
 
 PREDICT_POLL_SECONDS = 0.05  # an empty SQLite poll is one indexed SELECT: 20 a second cost next to nothing
+# each task's name and queue; its body is the Worker's method of that name
+TASK_QUEUES = {"run_finetune": "train", "run_prediction": "predict", "plot_comparison": "predict"}
 
 
 def make_huey(settings: Settings, queue: str):
@@ -33,13 +35,11 @@ def make_huey(settings: Settings, queue: str):
 
 @dataclass(frozen=True)
 class _Opened:
-    """The two Hueys and the task wrappers registered on them (calling one enqueues it)."""
+    """The two Hueys and the tasks registered on them, by name (calling one enqueues it)."""
 
     train: object
     predict: object
-    run_finetune: Callable
-    run_prediction: Callable
-    plot_comparison: Callable
+    tasks: dict[str, Callable]
 
 
 class Queues:
@@ -55,12 +55,18 @@ class Queues:
     def _open(self) -> _Opened:
         with self._open_lock:
             if self._opened is None:
-                train, predict = make_huey(self.settings, "train"), make_huey(self.settings, "predict")
-                self._opened = _Opened(train, predict,
-                                       run_finetune=train.task(name="run_finetune")(self._run_finetune),
-                                       run_prediction=predict.task(name="run_prediction")(self._run_prediction),
-                                       plot_comparison=predict.task(name="plot_comparison")(self._plot_comparison))
+                hueys = {queue: make_huey(self.settings, queue) for queue in ("train", "predict")}
+                tasks = {name: hueys[queue].task(name=name)(self._task_body(name))
+                         for name, queue in TASK_QUEUES.items()}
+                self._opened = _Opened(hueys["train"], hueys["predict"], tasks)
             return self._opened
+
+    def _task_body(self, name: str) -> Callable:
+        """What the consumer runs for task `name`: the Worker's method of that name."""
+        def body(*args):
+            return getattr(self.worker(), name)(*args)
+        body.__name__ = body.__qualname__ = name
+        return body
 
     @property
     def train(self):
@@ -70,29 +76,21 @@ class Queues:
     def predict(self):
         return self._open().predict
 
+    # enqueue: the arguments are the Worker method's
     def run_finetune(self, job_id: int) -> None:
-        self._open().run_finetune(job_id)
+        self._open().tasks["run_finetune"](job_id)
 
     def run_prediction(self, job_id: int, user_id: str, text: str, view_id: str, team_id: str | None = None) -> None:
-        self._open().run_prediction(job_id, user_id, text, view_id, team_id)
+        self._open().tasks["run_prediction"](job_id, user_id, text, view_id, team_id)
 
     def plot_comparison(self, team_id: str, user_id: str, job_ids: list[int], channel: str, ts: str) -> None:
-        self._open().plot_comparison(team_id, user_id, job_ids, channel, ts)
+        self._open().tasks["plot_comparison"](team_id, user_id, job_ids, channel, ts)
 
     def worker(self):
         with self._lock:
             if self._worker is None:
                 self._worker = self._worker_factory()
             return self._worker
-
-    def _run_finetune(self, job_id: int) -> None:
-        self.worker().run_finetune(job_id)
-
-    def _run_prediction(self, job_id: int, user_id: str, text: str, view_id: str, team_id: str | None = None) -> None:
-        self.worker().run_prediction(job_id, user_id, text, view_id, team_id)
-
-    def _plot_comparison(self, team_id: str, user_id: str, job_ids: list[int], channel: str, ts: str) -> None:
-        self.worker().plot_comparison(team_id, user_id, job_ids, channel, ts)
 
     def pending(self) -> int:
         return self.train.pending_count()
