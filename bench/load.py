@@ -12,10 +12,12 @@ not stored) and none stored twice. After the last run, the bot's RSS (goal 5).
                                    [--postgres URL] [--profile DIR]
 
 Postgres: `--postgres`, else TUTOR_BENCH_POSTGRES_URL, else TUTOR_TEST_POSTGRES_URL. Each run gets a
-database of its own on that server, created empty and dropped after (the URL's own database is left as it
-is), so every run starts where SQLite's fresh data directory starts: a database that grew over earlier
-runs made later runs slower (p50 10 -> 17 ms at 35,000 answers). `--profile DIR` records the bot of every run with
-py-spy (`pip install py-spy`; not a project dependency) into DIR as collapsed stacks, idle time included.
+database of its own on that server, created empty and dropped after (the URL's own database is left as
+it is), so every run starts where SQLite's fresh data directory starts: one database shared by all runs
+grew, and later runs were slower (p50 10 -> 17 ms at 35,000 answers).
+
+`--profile DIR` records the bot of every run with py-spy (`pip install py-spy`; not a project
+dependency) into DIR as collapsed stacks, idle time included.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.bot import SECRET, TOKEN, start_bare, start_bot
-from bot.processes import stop_process
 from bench.targets import finish, percentile
+from bot.processes import stop_process
 from sandbox.delivery import FORM
 from sandbox.driver import Workspace
 from sandbox.payloads import payload_body

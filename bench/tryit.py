@@ -30,8 +30,8 @@ import time
 from pathlib import Path
 
 from bench.bot import REPO, SECRET, TOKEN, bot_env, start_bot
-from bot.processes import stop_process
 from bench.targets import finish, percentile
+from bot.processes import stop_process
 from sandbox.driver import Workspace
 
 LEARNER = "U0LIN"
