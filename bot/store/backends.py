@@ -2,8 +2,8 @@
 
 The store asks a few questions whose answers depend on the database: which INSERT has ON CONFLICT,
 whether several writes can share one statement, whether the whole database has one write lock, how a
-transaction keeps every other one out of a critical section, and how a migration alters a table. `backend_of(session)` (or `BACKENDS[name]`)
-answers them; nothing else looks at the dialect's name.
+transaction keeps every other one out of a critical section, and how a migration alters a table.
+`backend_of(session)` answers them; no other code decides anything by the dialect's name.
 """
 
 from __future__ import annotations
