@@ -1,8 +1,9 @@
 """Progress through the course: pages, first answers, completion, streaks, reviews, team statistics.
 
 Doubled effects are prevented by the database: the first answer is the one row the unique constraint
-lets in, and a lesson is completed by the one UPDATE that finds `completed_at` still empty, in the
-same transaction as its last answer (and again on any later click, so it never stays unfinished).
+lets in, and a lesson is completed by the one upsert that finds `completed_at` still empty
+(`ON CONFLICT DO UPDATE … WHERE completed_at IS NULL`), in the same transaction as its last answer (and
+again on any later click, so it never stays unfinished).
 """
 
 from __future__ import annotations
