@@ -33,9 +33,8 @@ def store_answer(session, team_id: str, user_id: str, lesson_id: str, question_i
                  correct: bool, now: datetime) -> StoredAnswer:
     """Store the first answer to a question (a later one changes nothing); a wrong first answer also
     gets its review item."""
-    backend = backend_of(session)
-    if backend.writes_in_one_statement:
-        stored = _in_one_statement(backend, session, team_id, user_id, lesson_id, question_id, choice, correct, now)
+    if backend_of(session).writes_in_one_statement:
+        stored = _in_one_statement(session, team_id, user_id, lesson_id, question_id, choice, correct, now)
     else:
         stored = _as_statements(session, team_id, user_id, lesson_id, question_id, choice, correct, now)
     if stored is None:  # another click stored it after this statement's snapshot: read it now
@@ -71,9 +70,8 @@ def _as_statements(session, team_id, user_id, lesson_id, question_id, choice, co
     return _outcome(first, question_id, rows, choice, correct)
 
 
-def _in_one_statement(backend, session, team_id, user_id, lesson_id, question_id, choice, correct,
-                      now) -> StoredAnswer | None:
-    insert = backend.insert
+def _in_one_statement(session, team_id, user_id, lesson_id, question_id, choice, correct, now) -> StoredAnswer | None:
+    insert = backend_of(session).insert  # Postgres's: only its backend writes in one statement
     new_answer = (insert(QuizAnswer).values(team_id=team_id, user_id=user_id, lesson_id=lesson_id,
                                             question_id=question_id, choice=choice, correct=correct,
                                             answered_at=now)
