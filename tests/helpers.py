@@ -15,7 +15,6 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from bot.processes import stop_process  # noqa: F401  (the tests' import of it)
 from sandbox.driver import wait_for as sandbox_wait_for
 
 ROOT = Path(__file__).resolve().parents[1]

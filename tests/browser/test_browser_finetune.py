@@ -7,8 +7,9 @@ import time
 
 import pytest
 
+from bot.processes import stop_process
 from tests.browser.conftest import screenshot
-from tests.helpers import spawn_worker, stop_process
+from tests.helpers import spawn_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -7,7 +7,8 @@ import signal
 
 import pytest
 
-from tests.helpers import LIN, dm, latest_job, spawn_worker, stop_process
+from bot.processes import stop_process
+from tests.helpers import LIN, dm, latest_job, spawn_worker
 
 pytestmark = pytest.mark.slow
 
