@@ -3,7 +3,8 @@
 The store asks a few questions whose answers depend on the database: which INSERT has ON CONFLICT,
 whether several writes can share one statement, whether the whole database has one write lock, how a
 transaction keeps every other one out of a critical section, and how a migration alters a table.
-`backend_of(session)` answers them; no other code decides anything by the dialect's name.
+`backend_of(session)` answers them. The one other place that tells the two apart is
+`db.make_engine`, by the URL, because it builds the engine a dialect belongs to.
 """
 
 from __future__ import annotations
