@@ -3,7 +3,8 @@ on held-out data against two baselines, plot, and save a model that `pipeline()`
 
 Worker only (imports torch and transformers). Speed on small CPUs comes from packed batches for BERT
 models (training/packing.py; other models pad each batch to its longest text), a max length taken
-from the data (95th percentile, capped at 256), and threads sized to the CPUs the process may use.
+from the data (95th percentile, capped at 256), a `full` fit that trains only the word-embedding rows
+the training texts use (training/embedding_rows.py), and threads sized to the CPUs the process may use.
 Progress goes to `on_progress`; `should_stop` is polled every step and ends the run with `Cancelled`.
 """
 
@@ -251,6 +252,7 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
     from transformers import PrinterCallback, TrainingArguments
 
     from training.best_weights import BestWeights, EarlyStopping
+    from training.embedding_rows import DecayUnusedRows, swap_in, swap_out
 
     if config.method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
@@ -279,18 +281,23 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
         disable_tqdm=True, dataloader_num_workers=0, dataloader_pin_memory=False,
     )
     progress = _ProgressCallback(reporter, epochs)
+    callbacks = [progress, BestWeights("eval_macro_f1"), EarlyStopping(config.early_stopping_patience)]
+    used_rows = swap_in(model, [row["input_ids"] for row in train_rows])  # training/embedding_rows.py
+    if used_rows is not None:
+        callbacks.append(DecayUnusedRows(used_rows))
     trained, trainer_class, collator = _batching(model, tokenizer, max_length, config)
     trainer = trainer_class(
         model=trained, args=args, train_dataset=train_rows, eval_dataset=val_rows or None,
         processing_class=tokenizer, data_collator=collator,
-        compute_metrics=_macro_f1_metric, callbacks=[progress, BestWeights("eval_macro_f1"),
-                   EarlyStopping(config.early_stopping_patience)])
+        compute_metrics=_macro_f1_metric, callbacks=callbacks)
     trainer.remove_callback(PrinterCallback)  # it prints log dicts to stdout; progress has them
     fit_started = time.perf_counter()
     try:
         trainer.train()
     finally:
         shutil.rmtree(checkpoints, ignore_errors=True)
+        if used_rows is not None:
+            swap_out(model, used_rows)
     if progress.cancelled:
         raise Cancelled()
     train_seconds = time.perf_counter() - fit_started

@@ -48,6 +48,12 @@ def test_method_beats_chance_and_saves_a_pipeline_model(method, toy_file, tmp_pa
     model_dir = data["paths"]["model_dir"]
     card = open(f"{model_dir}/README.md").read()
     assert "majority class" in card and "Intended use" in card
+    if method != "frozen":  # frozen saves its own class, tested below
+        from transformers import AutoModelForSequenceClassification
+
+        _, loading = AutoModelForSequenceClassification.from_pretrained(model_dir,
+                                                                        output_loading_info=True)
+        assert not loading["missing_keys"] and not loading["unexpected_keys"], loading
     classify = pipeline("text-classification", model=model_dir)
     assert classify("goal match team score")[0]["label"] in {"sports", "weather", "food"}
     answer = predict(model_dir, "rain storm snow cloud wind")
