@@ -13,8 +13,14 @@ batch's cells come to 1.12x its real tokens on Banking77 and 1.10x on SMS (quick
 Longer rows pad less at their ends but attend across more tokens: rows of 128 made a quick Banking77
 fit 25% slower than rows of 30 (its max length), so a row is `max_length` tokens.
 
+Only attention needs the rows. Everything else in a BERT layer (the projections, the feed-forward
+block, layer norms, dropout) works token by token, so `PackedClassifier` runs it on the real tokens
+alone, one after another, and lays them into the rows only for attention: the padding at the rows'
+ends (the 1.12x above) then costs two copies per attention instead of a whole layer's work.
+
 `PackedClassifier` wraps a `BertForSequenceClassification` (or a PEFT model around one) without
-copying it: the weights trained are the model's own, and the plain model is saved as before.
+copying it: it calls the model's own modules, the weights trained are the model's own, and the plain
+model is saved as before.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 
 def can_pack(model) -> bool:
-    """Packing needs a model whose forward we reproduce here: BERT's, [CLS] pooling, one label."""
+    """Packing needs a model whose forward we reproduce here: BERT's encoder (attention computed as
+    "sdpa" computes it, which is the "eager" function too), [CLS] pooling, one label per text."""
     from transformers import BertForSequenceClassification
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     return (isinstance(base, BertForSequenceClassification) and base.config.num_labels > 1
             and base.config.problem_type in (None, "single_label_classification")
+            and not base.config.is_decoder
             and base.config._attn_implementation in ("sdpa", "eager"))
 
 
@@ -52,10 +60,12 @@ def pack(lengths: list[int], capacity: int) -> list[list[int]]:
 
 
 class PackingCollator:
-    """Turns the Trainer's rows ({"input_ids", "labels"}, unpadded) into one packed batch:
-    `input_ids`, `position_ids` and `segment_ids` (rows x width; padding has segment -1, so it
-    attends only to padding and never to a text), `cls_index` (where each text's [CLS] sits in the
-    flattened rows, in the order given) and `labels`."""
+    """Turns the Trainer's rows ({"input_ids", "labels"}, unpadded) into one packed batch. The real
+    tokens, text after text as the rows hold them: `input_ids` and `position_ids` (each text's start
+    again at 0), and `token_index` (where each sits in the flattened rows). The rows themselves:
+    `segment_ids` (rows x width; which text each cell holds, -1 for padding, so padding attends only
+    to padding and never to a text). `cls_index` is where each text's [CLS] is in `input_ids`, in
+    the order the texts were given; `labels` too."""
 
     def __init__(self, capacity: int, pad_token_id: int = 0):
         self.capacity, self.pad_token_id = capacity, pad_token_id
@@ -64,21 +74,22 @@ class PackingCollator:
         lengths = [len(f["input_ids"]) for f in features]
         rows = pack(lengths, self.capacity)
         width = max(sum(lengths[i] for i in row) for row in rows)
-        shape = (len(rows), width)
-        input_ids = torch.full(shape, self.pad_token_id, dtype=torch.long)
-        position_ids = torch.zeros(shape, dtype=torch.long)
-        segment_ids = torch.full(shape, -1, dtype=torch.long)
+        segment_ids = torch.full((len(rows), width), -1, dtype=torch.long)
+        input_ids, position_ids, token_index = [], [], []
         cls_index = torch.empty(len(features), dtype=torch.long)
         for r, row in enumerate(rows):
             offset = 0
             for i in row:
                 n = lengths[i]
-                input_ids[r, offset:offset + n] = torch.tensor(features[i]["input_ids"])
-                position_ids[r, offset:offset + n] = torch.arange(n)
+                cls_index[i] = len(input_ids)
+                input_ids += features[i]["input_ids"]
+                position_ids += range(n)
+                token_index += range(r * width + offset, r * width + offset + n)
                 segment_ids[r, offset:offset + n] = i
-                cls_index[i] = r * width + offset
                 offset += n
-        batch = {"input_ids": input_ids, "position_ids": position_ids,
+        batch = {"input_ids": torch.tensor(input_ids, dtype=torch.long),
+                 "position_ids": torch.tensor(position_ids, dtype=torch.long),
+                 "token_index": torch.tensor(token_index, dtype=torch.long),
                  "segment_ids": segment_ids, "cls_index": cls_index}
         if "labels" in features[0]:
             batch["labels"] = torch.tensor([f["labels"] for f in features], dtype=torch.long)
@@ -86,7 +97,9 @@ class PackingCollator:
 
 
 class PackedClassifier(nn.Module):
-    """BERT sequence classification over packed rows; returns one logit row per text."""
+    """BERT sequence classification over packed rows; returns one logit row per text. The same
+    function as the model's own forward (tests/training/test_packing.py holds it to the padded
+    logits and gradients), with the token-wise work done on real tokens only."""
 
     def __init__(self, model):
         super().__init__()
@@ -97,18 +110,41 @@ class PackedClassifier(nn.Module):
         """The BERT classifier itself (inside PEFT's wrapper for LoRA, whose layers it holds)."""
         return self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
 
-    def forward(self, input_ids, position_ids, segment_ids, cls_index, labels=None):
+    def forward(self, input_ids, position_ids, token_index, segment_ids, cls_index, labels=None):
         base = self._base
-        same = segment_ids[:, None, :, None] == segment_ids[:, None, None, :]
-        if base.config._attn_implementation == "eager":  # eager adds the mask to the scores
-            dtype = base.dtype
-            mask = torch.zeros(same.shape, dtype=dtype, device=same.device)
-            mask = mask.masked_fill(~same, torch.finfo(dtype).min)
-        else:
-            mask = same
-        hidden = base.bert(input_ids=input_ids, attention_mask=mask, position_ids=position_ids,
-                           token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
-        cls = hidden.reshape(-1, hidden.shape[-1])[cls_index]
-        logits = base.classifier(base.dropout(base.bert.pooler(cls[:, None, :])))
+        bert = base.bert
+        rows = _Rows(token_index, segment_ids)
+        hidden = bert.embeddings(input_ids=input_ids[None], position_ids=position_ids[None],
+                                 token_type_ids=torch.zeros_like(input_ids)[None])[0]
+        for layer in bert.encoder.layer:
+            attention = layer.attention
+            hidden = attention.output(rows.attend(attention.self, hidden), hidden)
+            hidden = layer.output(layer.intermediate(hidden), hidden)
+        logits = base.classifier(base.dropout(bert.pooler(hidden[cls_index][:, None, :])))
         loss = nn.functional.cross_entropy(logits, labels) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits)
+
+
+class _Rows:
+    """Lays real tokens into the packed rows for attention, and takes them back out."""
+
+    def __init__(self, token_index, segment_ids):
+        self.index, (self.count, self.width) = token_index, segment_ids.shape
+        self.mask = segment_ids[:, None, :, None] == segment_ids[:, None, None, :]
+
+    def attend(self, attention, hidden):
+        """`attention` is a BertSelfAttention: its projections, heads, scaling and dropout, with
+        scaled dot-product attention, as transformers' "sdpa" runs it."""
+        heads, size = attention.num_attention_heads, attention.attention_head_size
+
+        def laid_out(tokens):  # (tokens, hidden) -> (rows, heads, width, head size)
+            cells = tokens.new_zeros(self.count * self.width, tokens.shape[-1])
+            cells = cells.index_copy(0, self.index, tokens)
+            return cells.view(self.count, self.width, heads, size).transpose(1, 2)
+
+        query, key, value = (laid_out(projection(hidden))
+                             for projection in (attention.query, attention.key, attention.value))
+        out = nn.functional.scaled_dot_product_attention(
+            query, key, value, attn_mask=self.mask, scale=attention.scaling,
+            dropout_p=attention.dropout.p if attention.training else 0.0)
+        return out.transpose(1, 2).reshape(self.count * self.width, -1)[self.index]

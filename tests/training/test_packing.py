@@ -50,20 +50,22 @@ def test_pack_places_every_text_once_within_the_capacity():
 def test_collator_lays_texts_end_to_end_with_their_own_positions(tokenizer):
     rows = features(tokenizer)
     batch = PackingCollator(24, tokenizer.pad_token_id)(rows)
-    flat_ids = batch["input_ids"].reshape(-1)
-    flat_pos = batch["position_ids"].reshape(-1)
+    ids, positions, cells = batch["input_ids"], batch["position_ids"], batch["token_index"]
     flat_seg = batch["segment_ids"].reshape(-1)
-    assert batch["input_ids"].shape[1] <= 24
+    assert batch["segment_ids"].shape[1] <= 24
+    assert batch["segment_ids"].shape[0] < len(TEXTS)  # texts really share rows
     assert batch["labels"].tolist() == [row["labels"] for row in rows]  # the order given
+    real = sum(len(row["input_ids"]) for row in rows)
+    assert len(ids) == len(positions) == len(cells) == real  # the real tokens only
+    assert len(set(cells.tolist())) == real
     for i, row in enumerate(rows):
         start = int(batch["cls_index"][i])
         n = len(row["input_ids"])
-        assert flat_ids[start:start + n].tolist() == row["input_ids"]
-        assert flat_pos[start:start + n].tolist() == list(range(n))
-        assert (flat_seg[start:start + n] == i).all()
-    real = sum(len(row["input_ids"]) for row in rows)
+        assert ids[start:start + n].tolist() == row["input_ids"]
+        assert positions[start:start + n].tolist() == list(range(n))
+        assert (flat_seg[cells[start:start + n]] == i).all()  # its own cells, in one row
+        assert cells[start + n - 1] - cells[start] == n - 1  # end to end
     assert int((flat_seg == -1).sum()) == flat_seg.numel() - real
-    assert (flat_ids[flat_seg == -1] == tokenizer.pad_token_id).all()
 
 
 @pytest.mark.parametrize("attention", ["sdpa", "eager"])
@@ -74,7 +76,7 @@ def test_packed_logits_equal_padded_logits(tokenizer, attention):
     with torch.no_grad():
         packed = PackedClassifier(model)(**batch).logits
         padded = padded_logits(model, tokenizer)
-    assert batch["input_ids"].shape[0] < len(TEXTS)  # texts really share rows
+    assert batch["segment_ids"].shape[0] < len(TEXTS)  # texts really share rows
     torch.testing.assert_close(packed, padded, atol=1e-5, rtol=1e-4)
 
 
@@ -92,6 +94,25 @@ def test_a_packed_step_has_the_padded_step_gradients(tokenizer):
         if name in expected:
             assert torch.isfinite(p.grad).all(), name
             torch.testing.assert_close(p.grad, expected[name], atol=1e-5, rtol=1e-3, msg=name)
+
+
+def test_a_packed_training_forward_drops_attention_as_the_model_does(tokenizer):
+    """Attention is ours in the packed forward, so its dropout is too: on while training, at the
+    model's own rate (every other dropout is turned off here, so only attention's can differ)."""
+    model = tiny_model().train()
+    batch = PackingCollator(24, tokenizer.pad_token_id)(features(tokenizer))
+    packed = PackedClassifier(model)
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.5 if name.endswith("attention.self.dropout") else 0.0
+    assert not torch.allclose(packed(**batch).logits, packed(**batch).logits)
+    for layer in model.bert.encoder.layer:
+        layer.attention.self.dropout.p = 0.0
+    torch.testing.assert_close(packed(**batch).logits, packed(**batch).logits)
+    packed.eval()
+    for layer in model.bert.encoder.layer:
+        layer.attention.self.dropout.p = 0.5
+    torch.testing.assert_close(packed(**batch).logits, packed(**batch).logits)  # not in eval
 
 
 def test_packing_runs_through_lora_adapters(tokenizer):
@@ -120,6 +141,9 @@ def test_only_bert_classifiers_pack():
         vocab_size=100, dim=32, n_layers=1, n_heads=2, hidden_dim=64, num_labels=3))
     assert not can_pack(distil)
     assert not can_pack(tiny_model(labels=("only",)))  # one label: regression, not packed
+    decoder = tiny_model()
+    decoder.config.is_decoder = True  # its attention is causal: not the encoder's we reproduce
+    assert not can_pack(decoder)
 
 
 def test_trainer_packs_unless_length_grouping_is_asked_for(tokenizer, tmp_path):
