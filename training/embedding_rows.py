@@ -1,7 +1,8 @@
 """Train only the word-embedding rows that the training texts use.
 
 MiniLM's word embedding is half of its parameters (30,522 rows of 384: 11.7 M of 22.7 M), but one
-run's training texts use a few thousand of those rows. Trained as one tensor, every step still
+run's training texts use a few thousand of those rows at most (692 in bench.trainer's quick Banking77
+subset, 6,888 in the whole SMS spam set). Trained as one tensor, every step still
 zero-fills a 47 MB gradient, adds it into the clipping norm, and runs AdamW over all of it: about 13%
 of a Banking77 step on two cores (issue 14). A row that no training text contains never gets a
 gradient, so all AdamW does to it is its decoupled weight decay, x(1 - lr * weight_decay) each step.
