@@ -67,8 +67,8 @@ class PackingCollator:
     to padding and never to a text). `cls_index` is where each text's [CLS] is in `input_ids`, in
     the order the texts were given; `labels` too."""
 
-    def __init__(self, capacity: int, pad_token_id: int = 0):
-        self.capacity, self.pad_token_id = capacity, pad_token_id
+    def __init__(self, capacity: int):
+        self.capacity = capacity
 
     def __call__(self, features: list[dict]) -> dict:
         lengths = [len(f["input_ids"]) for f in features]

@@ -242,7 +242,7 @@ def _batching(model, tokenizer, max_length: int, config: TrainConfig):
         return model, Trainer, DataCollatorWithPadding(tokenizer)
     if can_pack(model):
         return (PackedClassifier(model), Trainer,
-                PackingCollator(max_length, tokenizer.pad_token_id))
+                PackingCollator(max_length))
     return model, _windowed_trainer_class(), DataCollatorWithPadding(tokenizer)
 
 

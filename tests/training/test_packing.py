@@ -49,7 +49,7 @@ def test_pack_places_every_text_once_within_the_capacity():
 
 def test_collator_lays_texts_end_to_end_with_their_own_positions(tokenizer):
     rows = features(tokenizer)
-    batch = PackingCollator(24, tokenizer.pad_token_id)(rows)
+    batch = PackingCollator(24)(rows)
     ids, positions, cells = batch["input_ids"], batch["position_ids"], batch["token_index"]
     flat_seg = batch["segment_ids"].reshape(-1)
     assert batch["segment_ids"].shape[1] <= 24
@@ -72,7 +72,7 @@ def test_collator_lays_texts_end_to_end_with_their_own_positions(tokenizer):
 def test_packed_logits_equal_padded_logits(tokenizer, attention):
     model = tiny_model().eval()
     model.config._attn_implementation = attention
-    batch = PackingCollator(24, tokenizer.pad_token_id)(features(tokenizer))
+    batch = PackingCollator(24)(features(tokenizer))
     with torch.no_grad():
         packed = PackedClassifier(model)(**batch).logits
         padded = padded_logits(model, tokenizer)
@@ -89,7 +89,7 @@ def test_a_packed_step_has_the_padded_step_gradients(tokenizer):
     loss.backward()
     expected = {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
     model.zero_grad()
-    PackedClassifier(model)(**PackingCollator(24, tokenizer.pad_token_id)(rows)).loss.backward()
+    PackedClassifier(model)(**PackingCollator(24)(rows)).loss.backward()
     for name, p in model.named_parameters():
         if name in expected:
             assert torch.isfinite(p.grad).all(), name
@@ -100,7 +100,7 @@ def test_a_packed_training_forward_drops_attention_as_the_model_does(tokenizer):
     """Attention is ours in the packed forward, so its dropout is too: on while training, at the
     model's own rate (every other dropout is turned off here, so only attention's can differ)."""
     model = tiny_model().train()
-    batch = PackingCollator(24, tokenizer.pad_token_id)(features(tokenizer))
+    batch = PackingCollator(24)(features(tokenizer))
     packed = PackedClassifier(model)
     for name, module in model.named_modules():
         if isinstance(module, torch.nn.Dropout):
@@ -122,7 +122,7 @@ def test_packing_runs_through_lora_adapters(tokenizer):
                                                     target_modules=["query", "value"],
                                                     init_lora_weights=False))
     model.eval()
-    batch = PackingCollator(24, tokenizer.pad_token_id)(features(tokenizer))
+    batch = PackingCollator(24)(features(tokenizer))
     with torch.no_grad():
         packed = PackedClassifier(model)(**batch).logits
         padded = padded_logits(model, tokenizer)
