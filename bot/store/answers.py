@@ -70,7 +70,8 @@ def _as_statements(session, team_id, user_id, lesson_id, question_id, choice, co
     return _outcome(first, question_id, rows, choice, correct)
 
 
-def _in_one_statement(session, team_id, user_id, lesson_id, question_id, choice, correct, now) -> StoredAnswer | None:
+def _in_one_statement(session, team_id, user_id, lesson_id, question_id, choice, correct,
+                      now) -> StoredAnswer | None:
     insert = backend_of(session).insert  # Postgres's: only its backend writes in one statement
     new_answer = (insert(QuizAnswer).values(team_id=team_id, user_id=user_id, lesson_id=lesson_id,
                                             question_id=question_id, choice=choice, correct=correct,

@@ -1,4 +1,4 @@
-"""read_yaml: one parse gives the data, the node tree with lines, and the duplicate keys."""
+"""read_yaml: the data, the node tree as written (for line numbers), and the duplicate keys."""
 
 from __future__ import annotations
 

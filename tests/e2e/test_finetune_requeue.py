@@ -9,8 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.processes import stop_process
-from tests.e2e.test_finetune_e2e import latest_job
-from tests.helpers import LIN, dm, spawn_worker
+from tests.helpers import LIN, dm, latest_job, spawn_worker
 
 pytestmark = pytest.mark.slow
 
