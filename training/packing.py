@@ -35,11 +35,16 @@ def can_pack(model) -> bool:
     "sdpa" computes it, which is the "eager" function too), [CLS] pooling, one label per text."""
     from transformers import BertForSequenceClassification
 
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    base = _classifier(model)
     return (isinstance(base, BertForSequenceClassification) and base.config.num_labels > 1
             and base.config.problem_type in (None, "single_label_classification")
             and not base.config.is_decoder
             and base.config._attn_implementation in ("sdpa", "eager"))
+
+
+def _classifier(model):
+    """The classifier itself (inside PEFT's wrapper for LoRA, whose layers it holds)."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
 
 
 def pack(lengths: list[int], capacity: int) -> list[list[int]]:
@@ -105,13 +110,8 @@ class PackedClassifier(nn.Module):
         super().__init__()
         self.model = model
 
-    @property
-    def _base(self):
-        """The BERT classifier itself (inside PEFT's wrapper for LoRA, whose layers it holds)."""
-        return self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
-
     def forward(self, input_ids, position_ids, token_index, segment_ids, cls_index, labels=None):
-        base = self._base
+        base = _classifier(self.model)
         bert = base.bert
         rows = _Rows(token_index, segment_ids)
         hidden = bert.embeddings(input_ids=input_ids[None], position_ids=position_ids[None],
