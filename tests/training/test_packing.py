@@ -115,6 +115,22 @@ def test_a_packed_training_forward_drops_attention_as_the_model_does(tokenizer):
     torch.testing.assert_close(packed(**batch).logits, packed(**batch).logits)  # not in eval
 
 
+@pytest.mark.parametrize("site", ["bert.embeddings.dropout", "attention.output.dropout",
+                                  "layer.0.output.dropout", "layer.1.output.dropout", "model.dropout"])
+def test_a_packed_training_forward_drops_out_where_the_model_does(tokenizer, site):
+    """The packed forward calls each hidden-state dropout itself (training/dropout_masks.py draws the
+    masks): one site on at a time, the others off, and the logits vary between calls."""
+    model = tiny_model().train()
+    batch = PackingCollator(24)(features(tokenizer))
+    packed = PackedClassifier(model)
+    for name, module in packed.named_modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.5 if name.endswith(site) else 0.0
+    assert not torch.allclose(packed(**batch).logits, packed(**batch).logits)
+    packed.eval()
+    torch.testing.assert_close(packed(**batch).logits, packed(**batch).logits)
+
+
 def test_packing_runs_through_lora_adapters(tokenizer):
     from peft import LoraConfig, TaskType, get_peft_model
 
