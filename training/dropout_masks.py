@@ -28,12 +28,18 @@ class MaskSource:
             seed = int(torch.randint(0, 2**62, ()))
         self._generator = np.random.default_rng(seed)
 
-    def dropout(self, x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
-        """What `nn.functional.dropout(x, p, training)` gives, with a mask drawn by numpy."""
-        if not training or p == 0:
-            return x
-        if p >= 1 or x.device.type != "cpu":
-            return nn.functional.dropout(x, p, training)
+    @staticmethod
+    def draws(module: nn.Dropout, x: torch.Tensor) -> bool:
+        """Whether `dropout(module, x)` draws a numpy mask: on while training, a rate in (0, 1),
+        on the CPU. Otherwise it is torch's own dropout (or nothing at all)."""
+        return module.training and 0 < module.p < 1 and x.device.type == "cpu"
+
+    def dropout(self, module: nn.Dropout, x: torch.Tensor) -> torch.Tensor:
+        """What the model's dropout `module` gives for `x` (its rate, on while training), with a
+        mask drawn by numpy."""
+        if not self.draws(module, x):
+            return nn.functional.dropout(x, module.p, module.training)
+        p = module.p
         # float32 uniforms are multiples of 2^-24: an element is kept with probability 1 - p to 6e-8
         keep = self._generator.random(x.numel(), dtype=np.float32) >= p
         scale = torch.from_numpy(keep).view(x.shape).to(x.dtype).mul_(1.0 / (1.0 - p))

@@ -123,23 +123,19 @@ class PackedClassifier(nn.Module):
         hidden = (embeddings.word_embeddings(input_ids)
                   + embeddings.token_type_embeddings(torch.zeros_like(input_ids))
                   + embeddings.position_embeddings(position_ids))  # BertEmbeddings' order of sums
-        hidden = self._dropout(embeddings.dropout, embeddings.LayerNorm(hidden))
+        hidden = self.masks.dropout(embeddings.dropout, embeddings.LayerNorm(hidden))
         for layer in bert.encoder.layer:
             attention = layer.attention
             hidden = self._residual(attention.output, rows.attend(attention.self, hidden), hidden)
             hidden = self._residual(layer.output, layer.intermediate(hidden), hidden)
         pooled = bert.pooler(hidden[cls_index][:, None, :])
-        logits = base.classifier(self._dropout(base.dropout, pooled))
+        logits = base.classifier(self.masks.dropout(base.dropout, pooled))
         loss = nn.functional.cross_entropy(logits, labels) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
-    def _dropout(self, module: nn.Dropout, x):
-        """The model's dropout `module` (its rate, on while training), with a mask from `masks`."""
-        return self.masks.dropout(x, module.p, module.training)
-
     def _residual(self, output, hidden, residual):
         """BertSelfOutput and BertOutput: dense, dropout, then the residual's layer norm."""
-        return output.LayerNorm(self._dropout(output.dropout, output.dense(hidden)) + residual)
+        return output.LayerNorm(self.masks.dropout(output.dropout, output.dense(hidden)) + residual)
 
 
 class _Rows:
@@ -152,9 +148,9 @@ class _Rows:
 
     def attend(self, attention, hidden):
         """`attention` is a BertSelfAttention: its projections, heads, scaling and dropout, with
-        scaled dot-product attention, as transformers' "sdpa" runs it. While its dropout is on, the
-        probabilities are computed here (as torch's CPU kernel computes them then too), so that
-        their mask comes from `masks`."""
+        scaled dot-product attention, as transformers' "sdpa" runs it. Where `masks` draws the
+        dropout mask (training, on the CPU), the probabilities are computed here, as torch's CPU
+        kernel computes them then too; elsewhere (evaluation, CUDA) the fused kernel runs."""
         heads, size = attention.num_attention_heads, attention.attention_head_size
 
         def laid_out(tokens):  # (tokens, hidden) -> (rows, heads, width, head size)
@@ -164,12 +160,13 @@ class _Rows:
 
         query, key, value = (laid_out(projection(hidden))
                              for projection in (attention.query, attention.key, attention.value))
-        if attention.dropout.training and attention.dropout.p > 0:
+        dropout = attention.dropout
+        if self.masks.draws(dropout, query):
             scores = (query @ key.transpose(-1, -2) * attention.scaling).masked_fill(
                 ~self.mask, float("-inf"))  # every cell attends at least to itself: no empty row
-            weights = self.masks.dropout(scores.softmax(-1), attention.dropout.p, True)
-            out = weights @ value
+            out = self.masks.dropout(dropout, scores.softmax(-1)) @ value
         else:
-            out = nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=self.mask,
-                                                             scale=attention.scaling)
+            out = nn.functional.scaled_dot_product_attention(
+                query, key, value, attn_mask=self.mask, scale=attention.scaling,
+                dropout_p=dropout.p if dropout.training else 0.0)
         return out.transpose(1, 2).reshape(self.count * self.width, -1)[self.index]
