@@ -96,6 +96,32 @@ def test_a_packed_step_has_the_padded_step_gradients(tokenizer):
             torch.testing.assert_close(p.grad, expected[name], atol=1e-5, rtol=1e-3, msg=name)
 
 
+def test_the_last_layer_computes_only_the_cls_outputs(tokenizer):
+    """The pooler reads each text's [CLS] alone, so the last layer's queries, attention output and
+    feed-forward block run on one token a text, while its keys and values (and every earlier
+    layer) see every token. The tests above hold the logits and gradients to the padded model's."""
+    model = tiny_model().eval()
+    batch = PackingCollator(24)(features(tokenizer))
+    *earlier, last = model.bert.encoder.layer
+    modules = {"first feed-forward": earlier[0].intermediate.dense, "query": last.attention.self.query,
+               "key": last.attention.self.key, "attention output": last.attention.output.dense,
+               "feed-forward": last.intermediate.dense, "feed-forward output": last.output.dense}
+    rows = {}
+
+    def count(name):
+        def hook(module, args, output):
+            rows[name] = len(args[0])
+        return hook
+
+    for name, module in modules.items():
+        module.register_forward_hook(count(name))
+    with torch.no_grad():
+        PackedClassifier(model)(**batch)
+    tokens, texts = len(batch["input_ids"]), len(TEXTS)
+    assert rows == {"first feed-forward": tokens, "query": texts, "key": tokens,
+                    "attention output": texts, "feed-forward": texts, "feed-forward output": texts}
+
+
 def test_a_packed_training_forward_drops_attention_as_the_model_does(tokenizer):
     """Attention is ours in the packed forward, so its dropout is too: on while training, at the
     model's own rate (every other dropout is turned off here, so only attention's can differ)."""
