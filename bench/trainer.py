@@ -3,19 +3,24 @@
 The baseline trains the way popular no-code trainers do by default: every example padded to 128
 tokens, the transformers Trainer with its default arguments; same model, data split, epochs, learning
 rate and batch size as the project's `full` run. Tokens/s counts real (non-padding) tokens for every
-row, so it is comparable. MFU = the model FLOPs of the timed fit ÷ (its seconds × the measured fp32
-matmul rate, the best of seven short rounds): 6 × non-embedding params per real training token
-(forward and backward), plus 2 × params per real validation token for the validation pass after each
-epoch (forward only; the fit's clock includes it). `train-only MFU` leaves the validation FLOPs out,
-as the first version of this bench did. MFU counts the model's nominal FLOPs, whatever the fit skips;
-the packed step skips the last layer's outputs at every token but [CLS] (training/packing.py), so
-`computed` counts only what it multiplies: every token through the first layers and the last one's
-keys and values, one token a text through the rest of the last layer, the pooler and the classifier. `--data support_chat` adds the chat fine-tune's tokens/s and
-MFU (reported, no target; bench/chat_mfu.py says how its FLOPs are counted). The accuracy gap is
-the mean over `--seeds` paired runs (baseline and full, each seed another train/validation split and
-initialisation): on Banking77's quick subset (160 test rows, 0.6 points each) one pair's gap ranged
-from -5.6 to +6.9 points over ten seeds, and dropout's random draws alone moved it by 5, so one seed
-cannot tell a 1-point gap.
+row, so it is comparable.
+
+MFU = the model FLOPs of the timed fit ÷ (its seconds × the measured fp32 matmul rate): 6 ×
+non-embedding params per real training token (forward and backward), plus 2 × params per real
+validation token for the validation pass after each epoch (forward only; the fit's clock includes
+it). The rate is the best of seven short rounds, read at the start and again just before and after
+each `full` fit; the best of all those readings divides. `train-only MFU` leaves the validation FLOPs
+out, as the first version of this bench did. MFU counts the model's nominal FLOPs, whatever the fit
+skips. The packed step skips the last layer's outputs at every token but [CLS]
+(training/packing.py), so `FLOPs computed` counts only what it multiplies: every token through the
+first layers and through the last one's keys and values; one token a text through the rest of the
+last layer, the pooler and the classifier.
+
+`--data support_chat` adds the chat fine-tune's tokens/s and MFU (reported, no target;
+bench/chat_mfu.py says how its FLOPs are counted). The accuracy gap is the mean over `--seeds` paired
+runs (baseline and full, each seed another train/validation split and initialisation): on Banking77's
+quick subset (160 test rows, 0.6 points each) one pair's gap ranged from -5.6 to +6.9 points over ten
+seeds, and dropout's random draws alone moved it by 5, so one seed cannot tell a 1-point gap.
 
     .venv/bin/python -m bench.trainer --quick --epochs 2
     .venv/bin/python -m bench.trainer --quick --epochs 2 --data banking77 --seeds 10
@@ -203,7 +208,9 @@ def non_embedding_params() -> tuple[int, int]:
 
 def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, work: Path,
                   methods: tuple[str, ...] = ("full", "frozen", "lora"),
-                  extra_seeds: tuple[int, ...] = ()) -> list[dict]:
+                  extra_seeds: tuple[int, ...] = (), peaks: list[float] | None = None) -> list[dict]:
+    """The baseline and each method on one data set (plus the extra seeds' gaps); the matmul peak is
+    read again just before and just after the `full` fit, into `peaks`."""
     from training.config import DEFAULT_BATCH, DEFAULT_LR, TrainConfig
 
     rows = []
@@ -214,6 +221,8 @@ def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, 
                  "tokens_per_s": base_tokens * epochs / base["train_seconds"]})
     print(f"  {name} baseline: {base['examples_per_s']:.1f} ex/s, acc {base['accuracy']:.3f}", flush=True)
     for method in methods:
+        if method == "full" and peaks is not None:
+            peaks.append(matmul_gflops())
         config = TrainConfig(out_dir=str(work / f"{name}-{method}"), data_path=train_csv, test_path=test_csv,
                              model="minilm", method=method, epochs=epochs, batch_size=DEFAULT_BATCH,
                              early_stopping_patience=epochs)
@@ -225,6 +234,8 @@ def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, 
                                    / max(run["train_seconds"], 1e-9))
         run["val_examples_per_s"] = len(val_texts) * math.ceil(run["epochs_run"]) / max(run["train_seconds"], 1e-9)
         rows.append({"data": name, "method": method, **run})
+        if method == "full" and peaks is not None:
+            peaks.append(matmul_gflops())
         print(f"  {name} {method}: {run['examples_per_s']:.1f} ex/s, acc {run['accuracy']:.3f}", flush=True)
     for row in rows:
         row["speedup"] = row["examples_per_s"] / rows[0]["examples_per_s"]
@@ -259,7 +270,7 @@ def main() -> None:
     # (evaluation, checkpoints) do not dominate, while 8 runs still fit in about 5 minutes on 2 cores.
     sms_size, banking_train, banking_test, intents = (800, 28, 8, 20) if args.quick else (5572, 130, 40, 77)
     started = time.perf_counter()
-    gflops = matmul_gflops()
+    peaks = [matmul_gflops()]
     chosen = args.data.split(",")
     extra_seeds = tuple(range(43, 42 + args.seeds))
     params, per_text = non_embedding_params() if {"sms_spam", "banking77"} & set(chosen) else (0, 0)
@@ -270,16 +281,21 @@ def main() -> None:
         bank_test = write_csv(work / "banking_test.csv", banking_subset("test", banking_test, 42, intents))
         rows = []
         if "sms_spam" in chosen:
-            rows += bench_dataset("sms_spam", sms, None, epochs, work, extra_seeds=extra_seeds)
+            rows += bench_dataset("sms_spam", sms, None, epochs, work, extra_seeds=extra_seeds,
+                                  peaks=peaks)
         if "banking77" in chosen:
             rows += bench_dataset("banking77", bank_train, bank_test, epochs, work,
-                                  extra_seeds=extra_seeds)
+                                  extra_seeds=extra_seeds, peaks=peaks)
         if "support_chat" in chosen:
             from bench.chat_mfu import bench_chat
 
-            bench_chat(work, args.chat_conversations, gflops)
-    print(f"fp32 matmul 2048x2048: {gflops:.1f} GFLOP/s" + (f"; MiniLM non-embedding params: {params / 1e6:.2f} M"
-                                                            if params else ""))
+            bench_chat(work, args.chat_conversations, max(peaks))
+    # the best reading divides: the rate this machine reached in this run (a busy moment reads low
+    # and would flatter every MFU below)
+    gflops = max(peaks)
+    print(f"fp32 matmul 2048x2048: {gflops:.1f} GFLOP/s (best of readings "
+          + ", ".join(f"{peak:.1f}" for peak in peaks) + ")"
+          + (f"; MiniLM non-embedding params: {params / 1e6:.2f} M" if params else ""))
     if rows:
         print(f"{'data':10} {'method':8} {'ex/s':>7} {'tok/s':>8} {'acc':>6} {'F1':>6} {'peak MB':>8} {'x base':>7}")
     for r in rows:
