@@ -22,6 +22,20 @@ def toy_file(tmp_path_factory):
     return write_csv(tmp_path_factory.mktemp("data") / "toy.csv", toy_rows(50))
 
 
+def test_the_fit_skips_the_objects_held_before_it_in_garbage_collections(toy_file, tmp_path):
+    """accelerate's full `gc.collect()` as the Trainer starts would walk every object the worker
+    holds; during the fit they are frozen (training/trainer.py), and unfrozen after it."""
+    import gc
+
+    before = gc.get_freeze_count()
+    during = []
+    config = TrainConfig(out_dir=str(tmp_path / "full"), data_path=str(toy_file), model="tiny",
+                         method="full", batch_size=8, epochs=1)
+    train(config, on_progress=lambda p: p.phase == "training" and during.append(gc.get_freeze_count()))
+    assert during and min(during) > before + 10_000  # the imported modules and the model, at least
+    assert gc.get_freeze_count() == before
+
+
 @pytest.mark.parametrize("method", ["full", "frozen", "lora"])
 def test_method_beats_chance_and_saves_a_pipeline_model(method, toy_file, tmp_path):
     seen = []
