@@ -139,7 +139,7 @@ class PackedClassifier(nn.Module):
         loss = nn.functional.cross_entropy(logits, labels) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits)
 
-    def _layer(self, layer, rows: "_Rows", hidden, only=None):
+    def _layer(self, layer, rows: _Rows, hidden, only=None):
         """A BertLayer on the real tokens; with `only` (token indices), its outputs at those tokens."""
         attention = layer.attention
         residual = hidden if only is None else hidden[only]
