@@ -319,7 +319,11 @@ def _heap_frozen():
     walks every object the worker holds: about 490,000 once transformers, torch and sklearn are
     imported, 0.3 s on two cores, 3% of a quick Banking77 fit (issue 14). Frozen objects are skipped;
     what the fit itself leaves as garbage is still collected, and the rest is collected as usual
-    once the fit ends and they are unfrozen."""
+    once the fit ends and they are unfrozen. A process whose objects are frozen already (the bot
+    freezes its start for good, bot/runtime.py) is left as it is: `gc.unfreeze` would thaw them all."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield

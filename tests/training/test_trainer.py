@@ -36,6 +36,23 @@ def test_the_fit_skips_the_objects_held_before_it_in_garbage_collections(toy_fil
     assert gc.get_freeze_count() == before
 
 
+def test_a_fit_leaves_a_freeze_made_before_it(toy_file, tmp_path):
+    """The bot freezes what its start built, for good (bot/runtime.py); a fit in that process must
+    not thaw it."""
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        config = TrainConfig(out_dir=str(tmp_path / "full"), data_path=str(toy_file), model="tiny",
+                             method="full", batch_size=8, epochs=1)
+        train(config)
+        # still frozen (objects that died meanwhile leave the count); thawed, it would be 0
+        assert gc.get_freeze_count() > frozen * 0.9
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.parametrize("method", ["full", "frozen", "lora"])
 def test_method_beats_chance_and_saves_a_pipeline_model(method, toy_file, tmp_path):
     seen = []
