@@ -196,14 +196,11 @@ def non_embedding_params() -> tuple[int, int]:
     """MiniLM's non-embedding parameters (two labels): all of them, and those a packed step
     multiplies once a text rather than at every token (see the module doc)."""
     from training.models import load_classifier, resolve
+    from training.packing import once_a_text
 
     model = load_classifier(resolve("minilm"), ["a", "b"], 42)
-    last = f"bert.encoder.layer.{model.config.num_hidden_layers - 1}."
-    named = [(name, p.numel()) for name, p in model.named_parameters() if "embeddings" not in name]
-    per_text = sum(n for name, n in named if name.startswith(("bert.pooler.", "classifier."))
-                   or (name.startswith(last) and not name.startswith((last + "attention.self.key.",
-                                                                       last + "attention.self.value."))))
-    return sum(n for _, n in named), per_text
+    per_text = sum(p.numel() for module in once_a_text(model) for p in module.parameters())
+    return sum(p.numel() for name, p in model.named_parameters() if "embeddings" not in name), per_text
 
 
 def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, work: Path,

@@ -55,6 +55,16 @@ def _classifier(model):
     return model.get_base_model() if hasattr(model, "get_base_model") else model
 
 
+def once_a_text(model) -> list[nn.Module]:
+    """The modules a packed forward runs on one token a text ([CLS]) instead of every token: the
+    last layer but its keys and values, the pooler and the classifier (bench.trainer counts the
+    FLOPs a step computes from this list)."""
+    base = _classifier(model)
+    last = base.bert.encoder.layer[-1]
+    return [last.attention.self.query, last.attention.output, last.intermediate, last.output,
+            base.bert.pooler, base.classifier]
+
+
 def pack(lengths: list[int], capacity: int) -> list[list[int]]:
     """First-fit decreasing: indices of texts grouped into rows of at most `capacity` tokens (a
     longer text gets a row of its own)."""

@@ -10,7 +10,7 @@ import torch
 
 from training.config import TrainConfig
 from training.models import load_classifier, load_tokenizer, resolve
-from training.packing import PackedClassifier, PackingCollator, can_pack, pack
+from training.packing import PackedClassifier, PackingCollator, can_pack, once_a_text, pack
 
 TEXTS = ["hello there", "why", "my card was declined at the shop yesterday and again today",
          "top up failed twice, please help", "how do I change my PIN?", "refund",
@@ -96,30 +96,33 @@ def test_a_packed_step_has_the_padded_step_gradients(tokenizer):
             torch.testing.assert_close(p.grad, expected[name], atol=1e-5, rtol=1e-3, msg=name)
 
 
-def test_the_last_layer_computes_only_the_cls_outputs(tokenizer):
-    """The pooler reads each text's [CLS] alone, so the last layer's queries, attention output and
+def test_the_modules_named_once_a_text_see_one_token_a_text_and_the_rest_every_token(tokenizer):
+    """The pooler reads each text's [CLS] alone, so the last layer's query, attention output and
     feed-forward block run on one token a text, while its keys and values (and every earlier
-    layer) see every token. The tests above hold the logits and gradients to the padded model's."""
+    layer) see every token. `once_a_text` names those modules for bench.trainer's FLOP count; the
+    tests above hold the logits and gradients to the padded model's."""
     model = tiny_model().eval()
     batch = PackingCollator(24)(features(tokenizer))
-    *earlier, last = model.bert.encoder.layer
-    modules = {"first feed-forward": earlier[0].intermediate.dense, "query": last.attention.self.query,
-               "key": last.attention.self.key, "attention output": last.attention.output.dense,
-               "feed-forward": last.intermediate.dense, "feed-forward output": last.output.dense}
-    rows = {}
+    once = {id(m) for module in once_a_text(model) for m in module.modules()}
+    expected, seen = {}, {}
 
     def count(name):
         def hook(module, args, output):
-            rows[name] = len(args[0])
+            seen[name] = len(args[0])
         return hook
 
-    for name, module in modules.items():
-        module.register_forward_hook(count(name))
+    for name, module in model.named_modules():
+        if isinstance(module, (torch.nn.Linear, torch.nn.LayerNorm)):
+            expected[name] = len(TEXTS) if id(module) in once else len(batch["input_ids"])
+            module.register_forward_hook(count(name))
     with torch.no_grad():
         PackedClassifier(model)(**batch)
-    tokens, texts = len(batch["input_ids"]), len(TEXTS)
-    assert rows == {"first feed-forward": tokens, "query": texts, "key": tokens,
-                    "attention output": texts, "feed-forward": texts, "feed-forward output": texts}
+    assert seen == expected
+    last = f"bert.encoder.layer.{len(model.bert.encoder.layer) - 1}."
+    assert {name for name, n in expected.items() if n == len(TEXTS)} == {
+        last + "attention.self.query", last + "attention.output.dense",
+        last + "attention.output.LayerNorm", last + "intermediate.dense", last + "output.dense",
+        last + "output.LayerNorm", "bert.pooler.dense", "classifier"}
 
 
 def test_a_packed_training_forward_drops_attention_as_the_model_does(tokenizer):
