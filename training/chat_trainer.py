@@ -31,6 +31,7 @@ from training.chat_data import ChatReport, ChatSplits, Conversation, check_chat,
 from training.checks import check_budget
 from training.config import CHAT_EXAMPLES_SHOWN, CHAT_LORA, CHAT_LORA_TOP_SHARE, TrainConfig
 from training.errors import Cancelled, DataCheckFailed, RequestError
+from training.heap import frozen_for_the_fit
 from training.progress import Progress, Reporter
 from training.result import RunResult
 
@@ -103,7 +104,8 @@ def train_chat(config: TrainConfig, on_progress: Callable[[Progress], None] | No
     trainer, progress = build_trainer(model, tokenizer, spec, splits, max_length, config, hardware, reporter)
     fit_started = time.perf_counter()
     try:
-        trainer.train()
+        with frozen_for_the_fit():  # training/heap.py
+            trainer.train()
     finally:
         shutil.rmtree(Path(config.out_dir) / "checkpoints", ignore_errors=True)
     if progress.cancelled:

@@ -10,11 +10,9 @@ Progress goes to `on_progress`; `should_stop` is polled every step and ends the 
 
 from __future__ import annotations
 
-import gc
 import math
 import shutil
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -23,6 +21,7 @@ from training.checks import check_budget, check_table
 from training.config import TrainConfig, effective_epochs
 from training.data import Table, load_hub_table, load_table, usable_examples
 from training.errors import Cancelled, DataCheckFailed, RequestError
+from training.heap import frozen_for_the_fit
 from training.progress import Progress, Reporter
 from training.result import RunResult
 from training.splits import Splits, make_splits
@@ -295,7 +294,7 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
     trainer.remove_callback(PrinterCallback)  # it prints log dicts to stdout; progress has them
     fit_started = time.perf_counter()
     try:
-        with _heap_frozen():
+        with frozen_for_the_fit():  # training/heap.py
             trainer.train()
     finally:
         shutil.rmtree(checkpoints, ignore_errors=True)
@@ -309,26 +308,6 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
     if config.method == "lora":
         model = model.merge_and_unload()
     return model, history
-
-
-@contextmanager
-def _heap_frozen():
-    """The objects the process holds before the fit, frozen for the fit (`gc.freeze`).
-
-    Why: `Trainer.train()` starts with accelerate's `free_memory()`, a full `gc.collect()`, which
-    walks every object the worker holds: about 490,000 once transformers, torch and sklearn are
-    imported, 0.3 s on two cores, 3% of a quick Banking77 fit (issue 14). Frozen objects are skipped;
-    what the fit itself leaves as garbage is still collected, and the rest is collected as usual
-    once the fit ends and they are unfrozen. A process whose objects are frozen already (the bot
-    freezes its start for good, bot/runtime.py) is left as it is: `gc.unfreeze` would thaw them all."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _macro_f1_metric(eval_pred) -> dict:

@@ -4,6 +4,7 @@ adapter or model with a card; cancel stops it. (SmolLM2 itself is measured in do
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -70,10 +71,17 @@ def test_whole_run_with_the_tiny_model(tmp_path):
     from training.chat_trainer import train_chat
 
     data = write_jsonl(tmp_path / "chat.jsonl", toy_conversations(60))
-    phases = []
+    phases, frozen = [], []
+
+    def on_progress(progress):
+        phases.append(progress.phase)
+        if progress.phase == "training":  # the fit runs inside training/heap.py's freeze
+            frozen.append(gc.get_freeze_count())
+
     config = TrainConfig(out_dir=str(tmp_path / "run"), data_path=str(data), task="chat", model="tiny-llama",
                          method="full", epochs=2, batch_size=8, data_name="toy")
-    result = train_chat(config, on_progress=lambda p: phases.append(p.phase)).to_dict()
+    result = train_chat(config, on_progress=on_progress).to_dict()
+    assert frozen and min(frozen) > 10_000 and gc.get_freeze_count() == 0
     assert set(result["checks"]) == {"format", "rouge_l", "length"}
     assert all(set(v) == {"base", "tuned"} for v in result["checks"].values())
     assert result["splits"] == {"train": 50, "validation": 4, "test": 6}

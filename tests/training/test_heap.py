@@ -1,0 +1,29 @@
+"""training/heap.py: the worker's objects frozen for a fit, and a freeze made before it left alone."""
+
+from __future__ import annotations
+
+import gc
+
+from training.heap import frozen_for_the_fit
+
+
+def test_objects_held_before_are_frozen_for_the_block_and_thawed_after():
+    held = [object() for _ in range(1000)]
+    gc.collect()
+    assert gc.get_freeze_count() == 0
+    with frozen_for_the_fit():
+        assert gc.get_freeze_count() > len(held)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_freeze_made_before_is_left_alone():
+    """The bot freezes what its start built, for good (bot/runtime.py); a fit in that process must
+    not thaw it."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with frozen_for_the_fit():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
