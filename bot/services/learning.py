@@ -152,20 +152,24 @@ class LearningService:
     def record_answer(self, team_id: str, user_id: str, lesson_id: str, question_id: str,
                       choice: int) -> AnswerOutcome:
         """Store the first answer in one short transaction (`bot.store.answers`: one statement on
-        Postgres), so it can be written before Slack is acknowledged: an acknowledged answer is never
-        lost, even if the process dies right after. When every question of the lesson then has its
-        answer, the same transaction completes the lesson, and so does every later click: a lesson can
-        never stay unfinished with all its answers stored."""
+        Postgres; on SQLite, committed together with the other answers waiting, `Database.write`), so
+        it can be written before Slack is acknowledged: an acknowledged answer is never lost, even if
+        the process dies right after. When every question of the lesson then has its answer, the same
+        transaction completes the lesson, and so does every later click: a lesson can never stay
+        unfinished with all its answers stored."""
         lesson = self.course.lesson(lesson_id)
         question = next(q for q in lesson.quiz if q.id == question_id)
         correct = question.choices[choice] == question.answer
         now = self.clock.now()
-        with self.db.session() as session:
+
+        def store(session) -> AnswerOutcome:  # may run twice (bot/store/group_commit.py): session work only
             stored = store_answer(session, team_id, user_id, lesson_id, question_id, choice, correct, now)
             outcome = AnswerOutcome(first=stored.first, correct=stored.correct, choice=stored.choice)
             if all_answered(lesson, stored.answers):
                 self._complete(session, team_id, user_id, lesson_id, outcome, sum(stored.answers.values()), now)
-        return outcome
+            return outcome
+
+        return self.db.write(store)
 
     def settle(self, team_id: str, user_id: str, lesson_id: str, outcome: AnswerOutcome) -> AnswerOutcome:
         """After an answer's transaction: complete the lesson (once) when every question has its answer.

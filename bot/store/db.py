@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.backends import Backend, backend_of
+from bot.store.group_commit import GroupCommitter
 from bot.store.idle_ping import ping_when_idle
 from bot.store.sqlite_writer import connection_factory
 
@@ -20,6 +21,7 @@ from bot.store.sqlite_writer import connection_factory
 # Postgres one is a TCP connect and a login): under load that cost landed on the acks.
 POOL_SIZE, POOL_OVERFLOW = 32, 16
 SQLITE_BUSY_TIMEOUT_S = 10  # how long a writer waits for another process's write lock before failing
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -50,12 +52,14 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    """Owns the engine; `session()` is a unit of work that commits or rolls back as a whole."""
+    """Owns the engine; `session()` is a unit of work that commits or rolls back as a whole, and
+    `write(work)` a short one that may share its transaction with others (group commit)."""
 
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._group = GroupCommitter(self._sessions) if self.backend.one_write_lock else None
 
     @property
     def backend(self) -> Backend:
@@ -72,6 +76,16 @@ class Database:
             raise
         finally:
             session.close()
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """`work(session)`, returned once its transaction has committed. Where the database has one
+        write lock (SQLite), the transaction is shared with the other writes waiting for it
+        (`group_commit`), so `work` must do nothing but its session's work; elsewhere it is a session
+        of its own."""
+        if self._group is None:
+            with self.session() as session:
+                return work(session)
+        return self._group.run(work)
 
     def open_pool(self, connections: int = POOL_SIZE) -> int:
         """Open the pool's connections now, all at once, and return how many are pooled. For a process
@@ -94,6 +108,8 @@ class Database:
         command.upgrade(alembic_config(self.url), "head")
 
     def dispose(self) -> None:
+        if self._group is not None:
+            self._group.stop()
         self.engine.dispose()
 
 
