@@ -45,17 +45,22 @@ class GroupCommitter:
 
     def __init__(self, sessions: sessionmaker, max_group: int = MAX_GROUP):
         self._sessions, self._max_group = sessions, max_group
-        self._units: queue.SimpleQueue[_Unit | None] = queue.SimpleQueue()
-        self._start = threading.Lock()
+        self._lock = threading.Lock()  # the thread and its queue change together, under it
         self._thread: threading.Thread | None = None
+        self._units: queue.SimpleQueue[_Unit | None] = queue.SimpleQueue()
         self.groups = self.units = 0  # committed so far (for tests and benchmarks)
 
     def run(self, work: Callable[[Session], T]) -> T:
-        if threading.current_thread() is self._thread:
-            raise RuntimeError("a unit of group commit cannot hand over another: it would wait for itself")
-        self._ensure_started()
         unit = _Unit(work)
-        self._units.put(unit)
+        with self._lock:
+            if threading.current_thread() is self._thread:
+                raise RuntimeError("a unit of group commit cannot hand over another: it would wait for itself")
+            if self._thread is None:  # first use, or first since stop(): a thread with a queue of its own
+                self._units = queue.SimpleQueue()
+                self._thread = threading.Thread(target=self._serve, args=(self._units,),
+                                                name="group-commit", daemon=True)
+                self._thread.start()
+            self._units.put(unit)  # under the lock: never behind the end mark stop() puts
         unit.done.wait()
         if unit.error is not None:
             raise unit.error
@@ -63,31 +68,26 @@ class GroupCommitter:
 
     def stop(self) -> None:
         """Let the thread finish the units already handed over, then end it."""
-        with self._start:
+        with self._lock:
             thread, self._thread = self._thread, None
+            if thread is not None:
+                self._units.put(None)
         if thread is not None:
-            self._units.put(None)
             thread.join()
 
-    def _ensure_started(self) -> None:
-        with self._start:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="group-commit", daemon=True)
-                self._thread.start()
-
-    def _serve(self) -> None:
+    def _serve(self, units: queue.SimpleQueue) -> None:
         while True:
-            first = self._units.get()
+            first = units.get()
             if first is None:
                 return
             group = [first]
             while len(group) < self._max_group:
                 try:
-                    unit = self._units.get_nowait()
+                    unit = units.get_nowait()
                 except queue.Empty:
                     break
                 if unit is None:  # stop after this group
-                    self._units.put(None)
+                    units.put(None)
                     break
                 group.append(unit)
             try:
