@@ -280,7 +280,8 @@ def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small subsets (< 5 min on 2 cores)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small subsets (about 7 min on 2 cores with the default --fit-repeats)")
     parser.add_argument("--epochs", type=int, default=None, help="default 1 with --quick, else 3")
     parser.add_argument("--data", default="sms_spam,banking77",
                         help="comma-separated: sms_spam, banking77, support_chat (a narrower run measures less)")
@@ -297,7 +298,8 @@ def main() -> None:
         parser.error("--fit-repeats must be 1 or more")
     epochs = args.epochs or (1 if args.quick else 3)
     # quick: ~550 training rows each (Banking77 cut to 20 intents), enough that fixed per-run costs
-    # (evaluation, checkpoints) do not dominate, while 8 runs still fit in about 5 minutes on 2 cores.
+    # (evaluation, checkpoints) do not dominate, while the 12 runs (three `full` fits a data set)
+    # still fit in about 7 minutes on 2 cores.
     sms_size, banking_train, banking_test, intents = (800, 28, 8, 20) if args.quick else (5572, 130, 40, 77)
     started = time.perf_counter()
     peaks = [matmul_gflops()]

@@ -2,7 +2,7 @@
 
 SQLite lets one transaction write at a time, and `sqlite_writer` queues the writers on a lock. Under
 a burst of quiz clicks every ack took its own turn at that lock: at 50 clients back to back
-(`bench.bot`, issue 14) the lock was held 65% of the time, a writer waited 84 ms at the median and
+(`bench.bot`, issue 14) the lock was held 66% of the time, a writer waited 84 ms at the median and
 284 ms at p99 to take it, and a holder that lost the GIL mid-transaction (Python hands the GIL to
 another thread every 5 ms) kept every other writer waiting: hold p90 10 ms against a median of 1.3.
 
