@@ -70,9 +70,10 @@ def test_a_caller_has_its_result_only_once_its_write_is_committed(db, tmp_path):
 
 
 def test_a_unit_that_fails_fails_alone_and_the_rest_of_its_group_is_committed(db):
-    gate = threading.Event()
+    gate, entered = threading.Event(), threading.Event()
 
     def held(session):  # keeps the committer busy until the next group has queued up
+        entered.set()
         gate.wait(5)
         return "held"
 
@@ -90,6 +91,7 @@ def test_a_unit_that_fails_fails_alone_and_the_rest_of_its_group_is_committed(db
 
     first = threading.Thread(target=caller, args=("held", held))
     first.start()
+    assert entered.wait(5)  # the committer is inside `held`: what comes next waits for another group
     units = {"a": _insert("a"), "broken": broken, "b": _insert("b"), "c": _insert("c")}
     threads = [threading.Thread(target=caller, args=item) for item in units.items()]
     for thread in threads:
