@@ -82,14 +82,15 @@ def formula_text(c: dict) -> str:
             f"4·{c['V']}·{c['d']} + 2·{m['N_top']:.2f}M + 6·{m['N_lora']:.3f}M = {flops_per_token(c) / 1e6:.1f}M")
 
 
-def bench_chat(work: Path, conversations: int, gflops: float, seed: int = 42) -> dict:
-    """One product-default chat run on `conversations` conversations; prints its lines, returns figures."""
+def bench_chat(work: Path, conversations: int, gflops: float, seed: int = 42, model: str | None = None) -> dict:
+    """One product-default chat run on `conversations` conversations (`model`: the product's chat
+    model unless named); prints its lines, returns figures."""
     from bench.trainer import PeakRSS
     from training.chat_trainer import train_chat
     from training.config import CHAT_DEFAULT_BATCH, CHAT_DEFAULT_EPOCHS, TrainConfig
     from training.registry import DEFAULT_MODELS, default_method
 
-    model = DEFAULT_MODELS["chat"]
+    model = model or DEFAULT_MODELS["chat"]
     data = chat_subset(work / "support_chat.jsonl", conversations, seed)
     config = TrainConfig(out_dir=str(work / "chat"), data_path=str(data), task="chat", model=model,
                          method=default_method("chat", model), epochs=CHAT_DEFAULT_EPOCHS,
