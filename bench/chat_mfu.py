@@ -82,9 +82,11 @@ def formula_text(c: dict) -> str:
             f"4·{c['V']}·{c['d']} + 2·{m['N_top']:.2f}M + 6·{m['N_lora']:.3f}M = {flops_per_token(c) / 1e6:.1f}M")
 
 
-def bench_chat(work: Path, conversations: int, gflops: float, seed: int = 42, model: str | None = None) -> dict:
+def bench_chat(work: Path, conversations: int, gflops: float, seed: int = 42, model: str | None = None,
+               peak_name: str = "fp32 matmul rate") -> dict:
     """One product-default chat run on `conversations` conversations (`model`: the product's chat
-    model unless named); prints its lines, returns figures."""
+    model unless named); `gflops` is the peak MFU divides by, `peak_name` what it is. Prints its
+    lines, returns figures."""
     from bench.trainer import PeakRSS
     from training.chat_trainer import train_chat
     from training.config import CHAT_DEFAULT_BATCH, CHAT_DEFAULT_EPOCHS, TrainConfig
@@ -121,7 +123,7 @@ def bench_chat(work: Path, conversations: int, gflops: float, seed: int = 42, mo
     print(f"  {formula_text(counts)}")
     print(f"  train tokens {row['tokens']:,} in {row['seconds']:.1f} s (validation passes {row['validation_seconds']:.1f} s"
           f" of it): {row['tokens_per_s']:.1f} tokens/s; without validation {row['tokens'] / steps_seconds:.1f} tokens/s")
-    print(f"  MFU = tokens/s × FLOPs/token ÷ fp32 matmul rate = {row['tokens_per_s']:.1f} × {per_token / 1e6:.1f}M ÷ "
+    print(f"  MFU = tokens/s × FLOPs/token ÷ {peak_name} = {row['tokens_per_s']:.1f} × {per_token / 1e6:.1f}M ÷ "
           f"{gflops:.1f} GFLOP/s")
     print(f"chat_mfu: {row['mfu']:.3f} (reported, no target); without validation passes: "
           f"{row['mfu_without_validation']:.3f}")

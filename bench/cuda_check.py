@@ -171,7 +171,8 @@ def chat(model: str | None, conversations: int, peak_tflops: float) -> dict:
     reset_gpu_peak()
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            row = bench_chat(Path(tmp), conversations, peak_tflops * 1e3, model=model)
+            row = bench_chat(Path(tmp), conversations, peak_tflops * 1e3, model=model,
+                             peak_name="bf16 matmul rate" if cuda() else "fp32 matmul rate")
         except Exception:  # noqa: BLE001
             error = traceback.format_exc()
             print(f"chat: FAILED\n{error}", flush=True)
