@@ -3,7 +3,7 @@ of bench.trainer's quick run, and the chat fine-tune, on a lent GPU. It checks t
 and prints what it measured; it has no targets, since CI and this 2-core box have no GPU.
 
     python -m bench.cuda_check --part probe                 # versions, the GPU, its matmul peaks
-    python -m bench.cuda_check --part classify --datasets DIR
+    python -m bench.cuda_check --part classify --datasets DIR [--full-size]
     python -m bench.cuda_check --part chat
 
 `--datasets` is a folder laid out like ../shared/datasets (sms_spam/, banking77/), which does not
@@ -117,22 +117,29 @@ def split_texts(train_csv: str, test_csv: str | None, seed: int = 42) -> tuple[l
     return splits.train[0], splits.val[0]
 
 
-def classify(datasets_dir: Path, model: str, epochs: int, peak_tflops: float) -> list[dict]:
-    """Each method on bench.trainer's quick subsets; `full` twice (the first pays CUDA's warm-up)."""
+def classify(datasets_dir: Path, model: str, epochs: int, peak_tflops: float, full_size: bool = False) -> list[dict]:
+    """Each method on bench.trainer's quick subsets, `full` twice (the first pays CUDA's warm-up); or,
+    with `full_size`, on its full-size sets (all of SMS, all 77 intents) after one untimed warm-up fit."""
     import bench.trainer as bench
     from training.config import DEFAULT_BATCH, TrainConfig
 
     bench.DATASETS = datasets_dir
-    params, per_text = bench.non_embedding_params()
+    params, _ = bench.non_embedding_params()
     rows = []
+    sms_size, per_intent, per_intent_test, intents = (5572, 130, 40, 77) if full_size else (800, 28, 8, 20)
+    labels = ("full", "frozen", "lora") if full_size else ("full (first)", "full", "frozen", "lora")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        sets = {"sms_spam": (bench.write_csv(work / "sms.csv", bench.sms_subset(800, 42)), None),
-                "banking77": (bench.write_csv(work / "bt.csv", bench.banking_subset("train", 28, 42, 20)),
-                              bench.write_csv(work / "bv.csv", bench.banking_subset("test", 8, 42, 20)))}
+        sets = {"sms_spam": (bench.write_csv(work / "sms.csv", bench.sms_subset(sms_size, 42)), None),
+                "banking77": (bench.write_csv(work / "bt.csv", bench.banking_subset("train", per_intent, 42, intents)),
+                              bench.write_csv(work / "bv.csv", bench.banking_subset("test", per_intent_test, 42, intents)))}
+        if full_size:  # CUDA's and cuBLAS's first use, out of the timed fits
+            warm_csv = bench.write_csv(work / "warm.csv", bench.sms_subset(400, 7))
+            bench.run_project(TrainConfig(out_dir=str(work / "warm"), data_path=warm_csv, model=model,
+                                          method="full", epochs=1, batch_size=DEFAULT_BATCH))
         for data, (train_csv, test_csv) in sets.items():
             train_texts, val_texts = split_texts(train_csv, test_csv)
-            for label in ("full (first)", "full", "frozen", "lora"):
+            for label in labels:
                 method = label.split()[0]
                 config = TrainConfig(out_dir=str(work / f"{data}-{label}"), data_path=train_csv,
                                      test_path=test_csv, model=model, method=method, epochs=epochs,
@@ -190,7 +197,9 @@ def main() -> None:
                         help="a folder laid out like ../shared/datasets (default: that folder)")
     parser.add_argument("--model", default="minilm", help="classify model (default minilm; tiny for a dry run)")
     parser.add_argument("--chat-model", default=None, help="default: the product's chat model (smollm2)")
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=None, help="default 2, or 3 with --full-size")
+    parser.add_argument("--full-size", action="store_true",
+                        help="classify: bench.trainer's full-size sets (all of SMS, all 77 intents) instead of its quick ones")
     parser.add_argument("--conversations", type=int, default=48)
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", ".")))
     args = parser.parse_args()
@@ -204,8 +213,9 @@ def main() -> None:
         if args.part == "classify":
             import bench.trainer as bench
 
-            found = {"peak_tflops": peak, "rows": classify(args.datasets or bench.DATASETS, args.model,
-                                                            args.epochs, peak)}
+            epochs = args.epochs or (3 if args.full_size else 2)
+            found = {"peak_tflops": peak, "full_size": args.full_size, "epochs": epochs,
+                     "rows": classify(args.datasets or bench.DATASETS, args.model, epochs, peak, args.full_size)}
         else:
             found = {"peak_tflops": peak, "chat": chat(args.chat_model, args.conversations, peak)}
     found["seconds"] = round(time.perf_counter() - started, 1)
