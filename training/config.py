@@ -8,6 +8,10 @@ from pathlib import Path
 
 METHODS = ("full", "frozen", "lora")
 DEFAULT_LR = {"full": 5e-5, "lora": 2e-3, "frozen": 1e-3}
+# A fresh head learns at least this fast in every method: `frozen` trains only it, at this rate;
+# `lora` trains it whole at its own (higher) rate; `full` gives it this rate beside the body's
+# (training/head_lr.py; lesson 4.1).
+HEAD_LR = DEFAULT_LR["frozen"]
 # LoRA's adapters start at zero and are small: on a few hundred rows, 2 or 3 epochs are a few dozen
 # optimiser steps, too few for them to move. A LoRA run takes at least this many steps (more
 # epochs when the data is small; see effective_epochs).
@@ -34,8 +38,20 @@ CHAT_EXAMPLES_SHOWN = 5  # held-out prompts shown side by side (all held-out pro
 
 
 def default_lrs_text() -> str:
-    """The methods' default learning rates in words, e.g. "5e-05 full, 2e-3 lora, 0.001 frozen"."""
-    return ", ".join(f"{DEFAULT_LR[m]:g} {m}" for m in ("full", "lora", "frozen"))
+    """The methods' default learning rates in words, e.g. "5e-05 full (its new head at least 0.001),
+    0.002 lora, 0.001 frozen"."""
+    def one(method: str) -> str:
+        head = head_learning_rate_for(method, DEFAULT_LR[method])
+        return f"{DEFAULT_LR[method]:g} {method}" + (f" (its new head at least {head:g})" if head else "")
+
+    return ", ".join(one(method) for method in ("full", "lora", "frozen"))
+
+
+def head_learning_rate_for(method: str, learning_rate: float) -> float | None:
+    """The rate a method's new head learns at where it is not the run's own: `full` gives its fresh
+    head at least HEAD_LR beside the body's `learning_rate` (training/head_lr.py). None elsewhere:
+    `frozen` trains only the head, `lora` trains it whole, both at the run's rate."""
+    return max(HEAD_LR, learning_rate) if method == "full" else None
 
 
 def effective_epochs(method: str, epochs: int, train_rows: int, batch_size: int) -> int:

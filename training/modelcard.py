@@ -18,6 +18,7 @@ def render_model_card(result) -> str:
     per_class = "\n".join(f"| {c['label']} | {c['precision']:.3f} | {c['recall']:.3f} | "
                           f"{c['f1']:.3f} | {c['support']} |" for c in result.per_class)
     warnings = "\n".join(f"- {p['message']}" for p in report.get("problems", [])) or "- none"
+    head_rate = _head_rate(result.training)
     return f"""---
 library_name: transformers
 pipeline_tag: text-classification
@@ -27,7 +28,7 @@ tags: [finetune-tutor, text-classification]
 # Text classifier: {data_name}
 
 Fine-tuned with Finetune Tutor from the `{cfg['model']}` base model using the `{cfg['method']}`
-method ({result.training.get('epochs_run')} epochs run, learning rate {cfg.get('lr') or 'default'},
+method ({result.training.get('epochs_run')} epochs run, learning rate {cfg.get('lr') or 'default'}{head_rate},
 batch size {cfg['batch_size']}, max length {result.training.get('max_length')} tokens, seed
 {cfg['seed']}). {_selection(result.training)}
 
@@ -64,6 +65,12 @@ examples/s) on {result.hardware.get('gpu') or 'CPU'} ({result.hardware.get('thre
   relying on it, and keep a person in the loop for decisions that matter.
 - Texts longer than {result.training.get('max_length')} tokens are cut short.
 """
+
+
+def _head_rate(training: dict) -> str:
+    """Where the new head learnt at a rate of its own (`full`: training/head_lr.py), the card says so."""
+    rate, body = training.get("head_learning_rate"), training.get("learning_rate")
+    return f" (the new head {rate:g})" if rate is not None and rate != body else ""
 
 
 def _selection(training: dict) -> str:

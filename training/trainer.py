@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from training.checks import check_budget, check_table
-from training.config import TrainConfig, effective_epochs
+from training.config import TrainConfig, effective_epochs, head_learning_rate_for
 from training.data import Table, load_hub_table, load_table, usable_examples
 from training.errors import Cancelled, DataCheckFailed, RequestError
 from training.heap import frozen_for_the_fit
@@ -137,6 +137,8 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
         training={"max_length": max_length, "epochs_run": history["epochs_run"],
                   "best_epoch": history.get("best_epoch"), "labels": label_names,
                   "selected_by": "validation macro-F1", "epochs_planned": epochs,
+                  "learning_rate": history.get("learning_rate", config.learning_rate),
+                  "head_learning_rate": history.get("head_learning_rate"),
                   "best_validation_macro_f1": history.get("best_macro_f1"),
                   "loss_curve": {"train": history["train_points"],
                                  "validation": history["val_points"]}})
@@ -254,13 +256,14 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
 
     from training.best_weights import BestWeights, EarlyStopping
     from training.embedding_rows import DecayUnusedRows, swap_in, swap_out
+    from training.head_lr import head_faster_optimizer, rates_used
 
     if config.method == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
 
         model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS,
                                                  target_modules=list(spec.lora_targets),
-                                                 modules_to_save=list(spec.lora_save), **LORA))
+                                                 modules_to_save=list(spec.head), **LORA))
     train_rows = _encode(tokenizer, splits.train[0], [label2id[y] for y in splits.train[1]],
                          max_length)
     val_rows = _encode(tokenizer, splits.val[0], [label2id[y] for y in splits.val[1]], max_length)
@@ -292,6 +295,9 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
         processing_class=tokenizer, data_collator=collator,
         compute_metrics=_macro_f1_metric, callbacks=callbacks)
     trainer.remove_callback(PrinterCallback)  # it prints log dicts to stdout; progress has them
+    head_lr = head_learning_rate_for(config.method, config.learning_rate)
+    if head_lr is not None:  # the fresh head learns at its own rate (training/head_lr.py)
+        trainer.optimizer = head_faster_optimizer(trainer, spec.head, head_lr)
     fit_started = time.perf_counter()
     try:
         with frozen_for_the_fit():  # training/heap.py
@@ -305,6 +311,8 @@ def _train_with_trainer(model, tokenizer, spec, splits: Splits, label2id: dict, 
     train_seconds = time.perf_counter() - fit_started
     history = _history(trainer.state.log_history, trainer.state)
     history["train_seconds"] = train_seconds
+    rates = rates_used(trainer, spec.head)  # what the optimizer that ran was given
+    history["learning_rate"], history["head_learning_rate"] = rates["body"], rates["head"]
     if config.method == "lora":
         model = model.merge_and_unload()
     return model, history

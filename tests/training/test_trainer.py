@@ -192,3 +192,20 @@ def test_lora_trains_the_head_and_pooler_whole(toy_file, tmp_path):
     fresh = load_classifier(resolve("tiny"), result.training["labels"], config.seed)
     assert not torch.allclose(saved.bert.pooler.dense.weight, fresh.bert.pooler.dense.weight)
     assert not torch.allclose(saved.classifier.weight, fresh.classifier.weight)
+
+
+def test_full_trains_the_new_head_at_the_head_rate(toy_file, tmp_path):
+    """training/head_lr.py: the rate comes from the optimizer that ran, so this fails if the Trainer
+    built its own (one rate for all) instead of keeping ours."""
+    from training.config import DEFAULT_LR, HEAD_LR
+
+    config = TrainConfig(out_dir=str(tmp_path / "f"), data_path=str(toy_file), model="tiny",
+                         method="full", batch_size=8, epochs=1)
+    result = train(config)
+    assert result.training["head_learning_rate"] == HEAD_LR > DEFAULT_LR["full"]
+    assert f"learning rate default (the new head {HEAD_LR:g})" in \
+        open(f"{result.paths['model_dir']}/README.md").read()
+    lora = train(TrainConfig(out_dir=str(tmp_path / "l"), data_path=str(toy_file), model="tiny",
+                             method="lora", batch_size=8, lr=1e-2, epochs=1))
+    assert lora.training["head_learning_rate"] == 1e-2  # modules_to_save: the run's own rate
+    assert "the new head" not in open(f"{lora.paths['model_dir']}/README.md").read()
