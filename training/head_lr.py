@@ -7,8 +7,9 @@ heads learn at 1e-3 and 2e-3, reached 0.92 (docs/benchmarks.md, "The CUDA path")
 the same: the head needs a learning rate of about 1e-3, and a full fine-tune usually scores highest.
 So in `full` the head (the spec's `head` modules: the classifier and the pooler that feeds it)
 learns at HEAD_LR, or at the run's learning rate where that is higher
-(`training.config.head_learning_rate_for`), and the body at the run's learning rate. Everything else is the Trainer's own optimizer: its class and settings, its weight
-decay groups, its warm-up and decay schedule, which scales every group alike.
+(`training.config.head_learning_rate_for`), and the body at the run's learning rate. Everything
+else is the Trainer's own optimizer: its class and settings, its weight decay groups, its warm-up
+and decay schedule, which scales every group alike.
 """
 
 from __future__ import annotations
