@@ -8,9 +8,9 @@ from pathlib import Path
 
 METHODS = ("full", "frozen", "lora")
 DEFAULT_LR = {"full": 5e-5, "lora": 2e-3, "frozen": 1e-3}
-# A fresh head learns at least this fast in every method: `frozen` trains only it, at this rate;
-# `lora` trains it whole at its own (higher) rate; `full` gives it this rate beside the body's
-# (training/head_lr.py; lesson 4.1).
+# The rate a fresh head needs (lesson 4.1): `frozen` trains only the head, at this rate by default;
+# `full` gives its head at least this rate beside the body's (training/head_lr.py); `lora` trains
+# its head whole at the run's rate (2e-3 by default).
 HEAD_LR = DEFAULT_LR["frozen"]
 # LoRA's adapters start at zero and are small: on a few hundred rows, 2 or 3 epochs are a few dozen
 # optimiser steps, too few for them to move. A LoRA run takes at least this many steps (more

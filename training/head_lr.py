@@ -8,8 +8,8 @@ the same: the head needs a learning rate of about 1e-3, and a full fine-tune usu
 So in `full` the head (the spec's `head` modules: the classifier and the pooler that feeds it)
 learns at HEAD_LR, or at the run's learning rate where that is higher
 (`training.config.head_learning_rate_for`), and the body at the run's learning rate. Everything
-else is the Trainer's own optimizer: its class and settings, its weight decay groups, its warm-up
-and decay schedule, which scales every group alike.
+else is the Trainer's own optimizer, split rather than rebuilt: its class and settings, its weight
+decay groups, and its warm-up and decay schedule, which scales every group alike.
 """
 
 from __future__ import annotations
@@ -20,29 +20,32 @@ def is_head(name: str, head_modules: tuple[str, ...]) -> bool:
     return any(part in head_modules for part in name.split("."))
 
 
-def head_faster_optimizer(trainer, head_modules: tuple[str, ...], head_lr: float):
-    """The optimizer `trainer` would build, with the head's parameters in groups of their own at
-    `head_lr`. Set it as `trainer.optimizer` before `train()`, which then keeps it."""
-    from transformers import Trainer
+def head_parameter_ids(model, head_modules: tuple[str, ...]) -> set[int]:
+    return {id(p) for name, p in model.named_parameters() if is_head(name, head_modules)}
 
-    model = trainer.model
-    decay = set(trainer.get_decay_parameter_names(model))
-    body_lr = trainer.args.learning_rate
-    groups: dict[tuple[bool, bool], list] = {}
-    for name, parameter in model.named_parameters():
-        if parameter.requires_grad:
-            groups.setdefault((is_head(name, head_modules), name in decay), []).append(parameter)
-    optimizer_cls, optimizer_kwargs = Trainer.get_optimizer_cls_and_kwargs(trainer.args, model)
-    return optimizer_cls([{"params": parameters, "weight_decay": trainer.args.weight_decay if decays else 0.0,
-                           "lr": head_lr if head else body_lr}
-                          for (head, decays), parameters in groups.items()], **optimizer_kwargs)
+
+def head_faster_optimizer(trainer, head_modules: tuple[str, ...], head_lr: float):
+    """The optimizer `trainer` builds itself (`create_optimizer`: its class, settings and weight-decay
+    groups), with each group split so the head's parameters learn at `head_lr`. Set it as
+    `trainer.optimizer` before `train()`, which then keeps it."""
+    optimizer = trainer.create_optimizer()  # nothing stepped yet: it holds no state to move
+    heads = head_parameter_ids(trainer.model, head_modules)
+    groups, optimizer.param_groups = optimizer.param_groups, []
+    for group in groups:
+        options = {key: value for key, value in group.items() if key != "params"}
+        for head in (False, True):
+            params = [p for p in group["params"] if (id(p) in heads) == head]
+            if params:
+                optimizer.add_param_group({**options, "params": params,
+                                           "lr": head_lr if head else options["lr"]})
+    return optimizer
 
 
 def rates_used(trainer, head_modules: tuple[str, ...]) -> dict:
     """The peak learning rates the trainer's optimizer gave the head and the body ({"head", "body"};
     None where it has no such parameters), read from the optimizer that ran, so a result reports
     what was trained, not what was meant."""
-    head_ids = {id(p) for name, p in trainer.model.named_parameters() if is_head(name, head_modules)}
+    head_ids = head_parameter_ids(trainer.model, head_modules)
     rates: dict[str, float | None] = {"head": None, "body": None}
     for group in trainer.optimizer.param_groups:
         rate = group.get("initial_lr", group["lr"])  # the schedule's peak; `lr` is where it ended
