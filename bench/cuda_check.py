@@ -106,17 +106,6 @@ def reset_gpu_peak() -> None:
         torch.cuda.reset_peak_memory_stats()
 
 
-def split_texts(train_csv: str, test_csv: str | None, seed: int = 42) -> tuple[list[str], list[str]]:
-    """The train and validation texts the trainer makes of these files (its own split function)."""
-    from training.data import load_table, usable_examples
-    from training.splits import make_splits
-
-    texts, labels = usable_examples(load_table(train_csv))
-    test_pairs = usable_examples(load_table(test_csv)) if test_csv else None
-    splits = make_splits(texts, labels, test_pairs, seed=seed)
-    return splits.train[0], splits.val[0]
-
-
 def classify(datasets_dir: Path, model: str, epochs: int, peak_tflops: float, full_size: bool = False) -> list[dict]:
     """Each method on bench.trainer's quick subsets, `full` twice (the first pays CUDA's warm-up); or,
     with `full_size`, on its full-size sets (all of SMS, all 77 intents) after one untimed warm-up fit."""
@@ -138,7 +127,8 @@ def classify(datasets_dir: Path, model: str, epochs: int, peak_tflops: float, fu
             bench.run_project(TrainConfig(out_dir=str(work / "warm"), data_path=warm_csv, model=model,
                                           method="full", epochs=1, batch_size=DEFAULT_BATCH))
         for data, (train_csv, test_csv) in sets.items():
-            train_texts, val_texts = split_texts(train_csv, test_csv)
+            splits, _ = bench.project_splits(train_csv, test_csv)
+            train_texts, val_texts = splits.train[0], splits.val[0]
             for label in labels:
                 method = label.split()[0]
                 config = TrainConfig(out_dir=str(work / f"{data}-{label}"), data_path=train_csv,
@@ -161,8 +151,7 @@ def classify(datasets_dir: Path, model: str, epochs: int, peak_tflops: float, fu
                 row.update({"tokens_per_s": round(rates["tokens_per_s"]), "gpu_peak_mb": gpu_peak_mb(),
                             "host_peak_rss_mb": round(fit["peak_mb"])})
                 if method == "full":
-                    flops = (6 * params * rates["tokens_per_s"] + 2 * params * rates["val_tokens_per_s"])
-                    row["mfu"] = flops / (peak_tflops * 1e12)
+                    row["mfu"] = bench.nominal_mfu(rates, params, peak_tflops * 1e12)[0]
                 print(f"{data} {label}: {fit['train_seconds']:.2f} s, {fit['examples_per_s']:.1f} ex/s, "
                       f"{rates['tokens_per_s']:.0f} tok/s, acc {fit['accuracy']:.3f}, F1 {fit['macro_f1']:.3f}, "
                       f"GPU peak {row['gpu_peak_mb']} MB" + (f", MFU {row['mfu']:.4f}" if "mfu" in row else ""),

@@ -146,22 +146,28 @@ def run_project(config) -> dict:
             "tfidf_f1": result.baselines["tfidf_logreg"]["macro_f1"]}
 
 
+def project_splits(train_csv: str, test_csv: str | None, seed: int = 42):
+    """The train/validation/test split the project's trainer makes of these files (its own functions),
+    and the label names it sorts out of the training file."""
+    from training.data import load_table, usable_examples
+    from training.splits import make_splits
+
+    texts, labels = usable_examples(load_table(train_csv))
+    test_pairs = usable_examples(load_table(test_csv)) if test_csv else None
+    return make_splits(texts, labels, test_pairs, seed=seed), sorted(set(labels))
+
+
 def run_baseline(train_csv: str, test_csv: str | None, epochs: int, lr: float, batch_size: int,
                  out_dir: str, seed: int = 42) -> dict:
     """Pad to 128, Trainer defaults; the same split the project's trainer makes from the same files."""
     import torch
     from transformers import Trainer, TrainingArguments, set_seed
 
-    from training.data import load_table, usable_examples
     from training.metrics import classification_metrics
     from training.models import load_classifier, load_tokenizer, resolve
-    from training.splits import make_splits
 
     set_seed(seed)
-    texts, labels = usable_examples(load_table(train_csv))
-    test_pairs = usable_examples(load_table(test_csv)) if test_csv else None
-    splits = make_splits(texts, labels, test_pairs, seed=seed)
-    names = sorted(set(labels))
+    splits, names = project_splits(train_csv, test_csv, seed)
     label2id = {name: i for i, name in enumerate(names)}
     spec = resolve("minilm")
     tokenizer = load_tokenizer(spec)
@@ -217,6 +223,13 @@ def fit_rates(fit: dict, train_tokens: int, val_tokens: int, val_examples: int) 
             "tokens_per_s": train_tokens * fit["epochs_run"] / seconds,
             "val_tokens_per_s": val_tokens * passes / seconds,
             "val_examples_per_s": val_examples * passes / seconds}
+
+
+def nominal_mfu(rates: dict, params: int, peak_flops: float) -> tuple[float, float]:
+    """(MFU, train-only MFU) of a fit's rates (`fit_rates`) against `peak_flops` (FLOP/s): 6 ×
+    non-embedding params per training token, plus 2 × per validation token (the module doc)."""
+    train_only = rates["tokens_per_s"] * 6 * params / peak_flops
+    return train_only + rates["val_tokens_per_s"] * 2 * params / peak_flops, train_only
 
 
 def bench_dataset(name: str, train_csv: str, test_csv: str | None, epochs: int, work: Path,
@@ -340,8 +353,7 @@ def main() -> None:
         full = next(r for r in rows if r["data"] == data and r["method"] == "full")
         frozen = next(r for r in rows if r["data"] == data and r["method"] == "frozen")
         fastest = full["mfu_rates"]
-        train_only_mfu = fastest["tokens_per_s"] * 6 * params / (gflops * 1e9)
-        mfu = train_only_mfu + fastest["val_tokens_per_s"] * 2 * params / (gflops * 1e9)
+        mfu, train_only_mfu = nominal_mfu(fastest, params, gflops * 1e9)
         computed = (6 * ((params - per_text) * fastest["tokens_per_s"] + per_text * fastest["examples_per_s"])
                     + 2 * ((params - per_text) * fastest["val_tokens_per_s"]
                            + per_text * fastest["val_examples_per_s"])) / (gflops * 1e9)
