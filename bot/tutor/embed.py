@@ -44,7 +44,10 @@ class TokenTable:
         self.dtype = dtype
         self.row_bytes = self.dim * dtype.itemsize
         self.fd = os.open(path, os.O_RDONLY)
-        weakref.finalize(self, os.close, self.fd)
+        # Closed when the table is collected, never by exit's hooks: the bot's start reads the table on a
+        # daemon thread (TutorService.warm), and a process stopped within that second still reads it
+        # while those hooks run. The OS closes the file when the process ends.
+        weakref.finalize(self, os.close, self.fd).atexit = False
 
     def rows(self, ids: list[int]) -> np.ndarray:
         """The rows of `ids`, in order (repeats included), as stored (float16)."""
