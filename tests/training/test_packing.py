@@ -96,6 +96,34 @@ def test_a_packed_step_has_the_padded_step_gradients(tokenizer):
             torch.testing.assert_close(p.grad, expected[name], atol=1e-5, rtol=1e-3, msg=name)
 
 
+def test_attention_computed_by_hand_has_the_padded_step_gradients(tokenizer):
+    """While training on the CPU, attention is computed by hand (its dropout mask comes from numpy):
+    with every dropout off but attention's, at a rate that drops nothing here, a packed training
+    step has the padded model's gradients without dropout."""
+    model = tiny_model().eval()
+    with torch.no_grad():  # sharper attention than at initialisation, where it is nearly uniform
+        for layer in model.bert.encoder.layer:
+            layer.attention.self.query.weight.mul_(20)
+            layer.attention.self.key.weight.mul_(20)
+    rows = features(tokenizer)
+    labels = torch.tensor([row["labels"] for row in rows])
+    torch.nn.functional.cross_entropy(padded_logits(model, tokenizer), labels).backward()
+    expected = {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad()
+    model.train()
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 2.0 ** -40 if name.endswith("attention.self.dropout") else 0.0
+    torch.manual_seed(0)  # the masks' seed: no float32 draw of it falls below the rate
+    packed = PackedClassifier(model)
+    assert packed.masks.draws(model.bert.encoder.layer[0].attention.self.dropout, torch.zeros(1))
+    packed(**PackingCollator(24)(rows)).loss.backward()
+    for name, p in model.named_parameters():
+        if name in expected:
+            assert torch.isfinite(p.grad).all(), name
+            torch.testing.assert_close(p.grad, expected[name], atol=1e-5, rtol=1e-3, msg=name)
+
+
 def test_the_modules_named_once_a_text_see_one_token_a_text_and_the_rest_every_token(tokenizer):
     """The pooler reads each text's [CLS] alone, so the last layer's query, attention output and
     feed-forward block run on one token a text, while its keys and values (and every earlier
