@@ -4,7 +4,8 @@ on held-out data against two baselines, plot, and save a model that `pipeline()`
 Worker only (imports torch and transformers). Speed on small CPUs comes from packed batches for BERT
 models (training/packing.py; other models pad each batch to its longest text), a max length taken
 from the data (95th percentile, capped at 256), a `full` fit that trains only the word-embedding rows
-the training texts use (training/embedding_rows.py), and threads sized to the CPUs the process may use.
+the training texts use (training/embedding_rows.py) on weights read into memory as they load, not
+mapped from the file (training/models.py), and threads sized to the CPUs the process may use.
 Progress goes to `on_progress`; `should_stop` is polled every step and ends the run with `Cancelled`.
 """
 
@@ -83,8 +84,10 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     check_budget(len(splits.train[0]), epochs, config.max_example_epochs)
     label_names = sorted(set(labels))
     label2id = {label: i for i, label in enumerate(label_names)}
-    loader = load_sentence_classifier if config.method == "frozen" else load_classifier
-    model = loader(spec, label_names, config.seed)
+    if config.method == "frozen":
+        model = load_sentence_classifier(spec, label_names, config.seed)
+    else:  # `full` writes every weight from its first step: read into memory, not mapped
+        model = load_classifier(spec, label_names, config.seed, in_memory=config.method == "full")
     device = "cuda" if hardware["device"] == "cuda" else "cpu"
     reporter.check()
 

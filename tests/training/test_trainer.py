@@ -36,6 +36,25 @@ def test_the_fit_runs_with_the_objects_held_before_it_frozen(toy_file, tmp_path)
     assert gc.get_freeze_count() == before
 
 
+@pytest.mark.parametrize("method, in_memory", [("full", True), ("lora", False)])
+def test_full_loads_its_weights_in_memory(method, in_memory, toy_file, tmp_path, monkeypatch):
+    """`full` writes every weight, so it reads them into memory as it loads (training/models.py says
+    why); LoRA writes none of the base model's, so they stay mapped from the file."""
+    import training.models
+
+    seen = []
+    load = training.models.load_classifier
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("in_memory", False))
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(training.models, "load_classifier", spy)
+    train(TrainConfig(out_dir=str(tmp_path / method), data_path=str(toy_file), model="tiny",
+                      method=method, batch_size=8, epochs=1))
+    assert seen == [in_memory]
+
+
 @pytest.mark.parametrize("method", ["full", "frozen", "lora"])
 def test_method_beats_chance_and_saves_a_pipeline_model(method, toy_file, tmp_path):
     seen = []
