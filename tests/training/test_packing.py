@@ -80,20 +80,30 @@ def test_packed_logits_equal_padded_logits(tokenizer, attention):
     torch.testing.assert_close(packed, padded, atol=1e-5, rtol=1e-4)
 
 
+def padded_step_gradients(model, tokenizer, rows) -> dict:
+    """Each parameter's gradient from one padded step over `rows` (the model's gradients reset)."""
+    labels = torch.tensor([row["labels"] for row in rows])
+    torch.nn.functional.cross_entropy(padded_logits(model, tokenizer), labels).backward()
+    expected = {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad()
+    return expected
+
+
+def assert_packed_step_gradients(packed, rows, expected: dict) -> None:
+    """One packed step over `rows` leaves the gradients `expected`, and no NaN."""
+    packed(**PackingCollator(24)(rows)).loss.backward()
+    for name, p in packed.model.named_parameters():
+        if name in expected:
+            assert torch.isfinite(p.grad).all(), name
+            torch.testing.assert_close(p.grad, expected[name], atol=1e-5, rtol=1e-3, msg=name)
+
+
 def test_a_packed_step_has_the_padded_step_gradients(tokenizer):
     """Padding positions must not leak into the texts (nor NaNs from empty attention rows)."""
     model = tiny_model().eval()  # no dropout: the two steps see the same function
     rows = features(tokenizer)
-    labels = torch.tensor([row["labels"] for row in rows])
-    loss = torch.nn.functional.cross_entropy(padded_logits(model, tokenizer), labels)
-    loss.backward()
-    expected = {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
-    model.zero_grad()
-    PackedClassifier(model)(**PackingCollator(24)(rows)).loss.backward()
-    for name, p in model.named_parameters():
-        if name in expected:
-            assert torch.isfinite(p.grad).all(), name
-            torch.testing.assert_close(p.grad, expected[name], atol=1e-5, rtol=1e-3, msg=name)
+    expected = padded_step_gradients(model, tokenizer, rows)
+    assert_packed_step_gradients(PackedClassifier(model), rows, expected)
 
 
 def test_attention_computed_by_hand_has_the_padded_step_gradients(tokenizer):
@@ -106,10 +116,7 @@ def test_attention_computed_by_hand_has_the_padded_step_gradients(tokenizer):
             layer.attention.self.query.weight.mul_(20)
             layer.attention.self.key.weight.mul_(20)
     rows = features(tokenizer)
-    labels = torch.tensor([row["labels"] for row in rows])
-    torch.nn.functional.cross_entropy(padded_logits(model, tokenizer), labels).backward()
-    expected = {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
-    model.zero_grad()
+    expected = padded_step_gradients(model, tokenizer, rows)
     model.train()
     for name, module in model.named_modules():
         if isinstance(module, torch.nn.Dropout):
@@ -117,11 +124,7 @@ def test_attention_computed_by_hand_has_the_padded_step_gradients(tokenizer):
     torch.manual_seed(0)  # the masks' seed: no float32 draw of it falls below the rate
     packed = PackedClassifier(model)
     assert packed.masks.draws(model.bert.encoder.layer[0].attention.self.dropout, torch.zeros(1))
-    packed(**PackingCollator(24)(rows)).loss.backward()
-    for name, p in model.named_parameters():
-        if name in expected:
-            assert torch.isfinite(p.grad).all(), name
-            torch.testing.assert_close(p.grad, expected[name], atol=1e-5, rtol=1e-3, msg=name)
+    assert_packed_step_gradients(packed, rows, expected)
 
 
 def test_the_modules_named_once_a_text_see_one_token_a_text_and_the_rest_every_token(tokenizer):
