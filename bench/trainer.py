@@ -75,6 +75,18 @@ class PeakRSS:
         return self.peak / 1e6
 
 
+def cpu_description(cpuinfo: str, cpus: int) -> str:
+    """The CPU as /proc/cpuinfo names it, how many this process may use, and its widest vector unit.
+    The MFU divides by this machine's fp32 peak, which AVX-512 doubles: the same trainer read 0.62 on
+    a 2-vCPU AMD EPYC (AVX2 products, 175-195 GFLOP/s) and 0.39 on a 2-vCPU Intel Xeon with AVX-512
+    (340-355), so a figure without its CPU cannot be compared."""
+    fields = dict(line.split(":", 1) for line in cpuinfo.splitlines() if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    vectors = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return f"{fields.get('model name', 'unknown CPU')}, {cpus} CPU(s), {vectors}"
+
+
 def matmul_gflops(size: int = 2048, rounds: int = 7, repeats: int = 2) -> float:
     """The best fp32 matmul rate of several short rounds: the peak the MFU divides by. One round alone
     moved with the shared machine (100 to 144 GFLOP/s on the same box in one day), and a low peak
@@ -338,6 +350,10 @@ def main() -> None:
     # the best reading divides: the rate this machine reached in this run (a busy moment reads low
     # and would flatter every MFU below)
     gflops = max(peaks)
+    from training.hardware import usable_cpus
+
+    cpuinfo = Path("/proc/cpuinfo")
+    print("CPU: " + cpu_description(cpuinfo.read_text() if cpuinfo.exists() else "", usable_cpus()))
     print(f"fp32 matmul 2048x2048: {gflops:.1f} GFLOP/s (best of readings "
           + ", ".join(f"{peak:.1f}" for peak in peaks) + ")"
           + (f"; MiniLM non-embedding params: {params / 1e6:.2f} M" if params else ""))
